@@ -1,0 +1,171 @@
+"""The one retry policy: every request of every connector goes through `HttpClient.get`.
+
+It retries only what can get better by waiting (429, 5xx, timeouts, connection errors, and
+whatever a connector's `check` calls transient, such as arXiv's HTTP-200 error feeds), honours
+`Retry-After` (also when the 429 body is HTML), backs off exponentially with jitter, keeps a
+minimum interval per host, lands every body before anyone parses it, and finally raises an
+error that names the URL (secrets removed), the attempt and the status. No library retries sit
+under it (pyalex and arxiv are used for their nouns, not their transports) and no Prefect task
+retries sit over it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Callable
+from urllib.parse import urlsplit
+
+import requests
+
+from connectors.landing import LandedResponse, RawLanding
+from scholarflow.errors import (
+    RateLimitedError,
+    SourceRejectedError,
+    TransientFetchError,
+    redact,
+)
+
+__all__ = ["HttpClient", "RetryPolicy", "Check"]
+
+log = logging.getLogger("scholarflow.http")
+
+# check(landed, attempt) raises TransientFetchError to ask for a retry, or any FetchError to stop.
+Check = Callable[[LandedResponse, int], None]
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 524})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded attempts with exponential backoff; a Retry-After beyond the cap fails now."""
+
+    max_attempts: int = 5
+    backoff_seconds: float = 2.0
+    max_backoff_seconds: float = 120.0
+    max_retry_after_seconds: float = 300.0
+
+    def wait_before(self, attempt: int, retry_after: float | None) -> float:
+        """Return the seconds to sleep before `attempt` (2, 3, ...)."""
+        backoff = min(self.max_backoff_seconds, self.backoff_seconds * 2 ** (attempt - 2))
+        backoff *= 1 + random.uniform(0, 0.25)
+        return max(backoff, retry_after or 0.0)
+
+
+def _retry_after_seconds(headers, body: bytes) -> float | None:
+    """Return the wait a 429/503 asks for, from the header or from OpenAlex's JSON body."""
+    value = headers.get("Retry-After")
+    if value:
+        value = value.strip()
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(value)
+                return max(0.0, when.timestamp() - time.time())
+            except (TypeError, ValueError):
+                pass
+    if body[:1] == b"{" and b"retryAfter" in body:
+        import json
+
+        try:
+            return float(json.loads(body)["retryAfter"])
+        except (ValueError, KeyError, TypeError):
+            return None
+    return None
+
+
+@dataclass
+class HttpClient:
+    """A polite, retrying, landing HTTP GET shared by all connectors."""
+
+    landing: RawLanding
+    session: requests.Session = field(default_factory=requests.Session)
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    min_interval: dict[str, float] = field(default_factory=dict)
+    timeout: float = 30.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    requests_made: int = 0
+
+    def __post_init__(self):
+        self._last_request: dict[str, float] = {}
+        # One connection per host at a time: arXiv's terms ask for exactly that.
+        self._host_locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def _host_lock(self, host: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._host_locks.setdefault(host, threading.Lock())
+
+    def _throttle(self, host: str) -> None:
+        interval = self.min_interval.get(host, 0.0)
+        last = self._last_request.get(host)
+        if interval and last is not None:
+            wait = interval - (self.clock() - last)
+            if wait > 0:
+                self.sleep(wait)
+        self._last_request[host] = self.clock()
+
+    def get(
+        self,
+        url: str,
+        *,
+        source: str,
+        secret_params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        check: Check | None = None,
+    ) -> LandedResponse:
+        """Return the landed 2xx response for `url`, retrying transient failures.
+
+        `url` must not contain secrets: they go in `secret_params`, are added on the wire
+        only, and never reach the landing, the logs or an error.
+        """
+        host = urlsplit(url).netloc
+        attempt = 0
+        with self._host_lock(host):
+            while True:
+                attempt += 1
+                try:
+                    return self._attempt(url, host, attempt, source, secret_params, headers, check)
+                except TransientFetchError as exc:
+                    if attempt >= self.policy.max_attempts:
+                        raise
+                    if exc.retry_after is not None and exc.retry_after > self.policy.max_retry_after_seconds:
+                        raise RateLimitedError(
+                            url, attempt, exc.status,
+                            f"source asks to wait {exc.retry_after:.0f} s (over the "
+                            f"{self.policy.max_retry_after_seconds:.0f} s cap)",
+                        ) from None
+                    wait = self.policy.wait_before(attempt + 1, exc.retry_after)
+                    log.warning("retrying in %.1f s: %s", wait, exc)
+                    self.sleep(wait)
+
+    def _attempt(self, url, host, attempt, source, secret_params, headers, check) -> LandedResponse:
+        self._throttle(host)
+        self.requests_made += 1
+        try:
+            resp = self.session.get(url, params=secret_params or None, headers=headers, timeout=self.timeout)
+        except requests.Timeout:
+            raise TransientFetchError(url, attempt, None, "timed out") from None
+        except requests.ConnectionError as exc:
+            # The library's message embeds the full URL (with the key): keep only the class name.
+            raise TransientFetchError(url, attempt, None, f"connection error ({type(exc).__name__})") from None
+        body = resp.content
+        landed = self.landing.land(source, url, resp.status_code, body)
+        status = resp.status_code
+        if status in RETRY_STATUSES:
+            raise TransientFetchError(
+                url, attempt, status, "source busy or failing",
+                retry_after=_retry_after_seconds(resp.headers, body),
+            )
+        if status >= 400:
+            detail = redact(body[:200].decode("utf-8", "replace")).replace("\n", " ")
+            raise SourceRejectedError(url, attempt, status, f"request refused: {detail}")
+        if check is not None:
+            check(landed, attempt)
+        return landed

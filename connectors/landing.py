@@ -1,0 +1,97 @@
+"""The raw landing area: every response body as fetched, gzip-compressed, content-addressed.
+
+Files are written before anything parses them, and each landing also appends one JSON line
+to the run's index file, so the warehouse index (`raw_responses`) can always be rebuilt from
+disk and no fetched byte is lost when a later step fails.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import threading
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+__all__ = ["LandedResponse", "RawLanding", "read_body"]
+
+
+@dataclass(frozen=True)
+class LandedResponse:
+    """One response as landed: where its bytes are and what request produced them."""
+
+    response_id: str
+    run_id: str
+    source: str
+    url: str
+    status: int
+    fetched_at: str
+    content_sha256: str
+    byte_count: int
+    path: str
+    body: bytes
+
+    def index_row(self) -> dict:
+        """Return the row for the warehouse index (everything but the body)."""
+        row = asdict(self)
+        row.pop("body")
+        return row
+
+
+class RawLanding:
+    """Writes bodies under `root/<source>/<sha[:2]>/<sha>.gz` and indexes them per run."""
+
+    def __init__(self, root: Path, run_id: str):
+        self.root = Path(root)
+        self.run_id = run_id
+        self._seq = 0
+        self._lock = threading.Lock()
+        self.landed: list[LandedResponse] = []
+
+    @property
+    def index_path(self) -> Path:
+        return self.root / "_index" / f"{self.run_id}.jsonl"
+
+    def land(self, source: str, url: str, status: int, body: bytes) -> LandedResponse:
+        """Write the body (once per distinct content) and return its landing record."""
+        sha = hashlib.sha256(body).hexdigest()
+        rel = Path(source) / sha[:2] / f"{sha}.gz"
+        target = self.root / rel
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(f".tmp{os.getpid()}")
+            with gzip.open(tmp, "wb", compresslevel=6) as fh:
+                fh.write(body)
+            os.replace(tmp, target)
+        with self._lock:
+            self._seq += 1
+            landed = LandedResponse(
+                response_id=f"{self.run_id}-{self._seq:06d}",
+                run_id=self.run_id,
+                source=source,
+                url=url,
+                status=status,
+                fetched_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                content_sha256=sha,
+                byte_count=len(body),
+                path=str(rel),
+                body=body,
+            )
+            self.index_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.index_path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(landed.index_row()) + "\n")
+            self.landed.append(landed)
+        return landed
+
+    def index_rows(self) -> list[dict]:
+        """Return the index rows of everything landed by this run so far."""
+        return [r.index_row() for r in self.landed]
+
+
+def read_body(root: Path, rel_path: str) -> bytes:
+    """Return the bytes of a landed body, for re-parsing without a refetch."""
+    with gzip.open(Path(root) / rel_path, "rb") as fh:
+        return fh.read()

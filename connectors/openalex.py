@@ -1,0 +1,175 @@
+"""OpenAlex: URLs built with pyalex's nouns, fetched through `HttpClient`, parsed from bytes.
+
+Costs shape the calls (API_FACTS.md): singletons are free, list calls cost $0.0001, `search=`
+$0.001; so works are listed 100 a page with `select=` of only the fields we use, authors are
+looked up as singletons where an id or ORCID is known, and `search=` is used only for names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Iterator
+from urllib.parse import urlencode
+
+from pyalex import Authors, Works
+
+from connectors.http import HttpClient
+from connectors.landing import LandedResponse
+from scholarflow.errors import AuthorNotFoundError, SourceRejectedError, UserError
+
+__all__ = [
+    "OpenAlexConnector",
+    "WORK_FIELDS",
+    "AUTHOR_FIELDS",
+    "parse_entity",
+    "parse_list_page",
+    "openalex_author_key",
+    "orcid_key",
+]
+
+SOURCE = "openalex"
+PAGE_SIZE = 100
+MAX_IDS_PER_FILTER = 100
+
+WORK_FIELDS = [
+    "id", "doi", "title", "display_name", "publication_year", "publication_date", "ids", "type",
+    "primary_location", "locations", "authorships", "is_authors_truncated", "cited_by_count",
+    "counts_by_year", "fwci", "citation_normalized_percentile", "primary_topic", "topics",
+    "referenced_works", "abstract_inverted_index", "updated_date",
+]
+AUTHOR_FIELDS = [
+    "id", "display_name", "display_name_alternatives", "orcid", "ids", "works_count",
+    "cited_by_count", "summary_stats", "last_known_institutions", "affiliations", "topics",
+]
+
+_AUTHOR_ID = re.compile(r"^(?:https?://openalex\.org/)?(A\d{4,})$", re.IGNORECASE)
+_ORCID = re.compile(r"^(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$", re.IGNORECASE)
+_ORCID_LIKE = re.compile(r"^(?:https?://orcid\.org/)?[\dXx-]{15,}$")
+
+
+def openalex_author_key(text: str) -> str | None:
+    """Return 'A…' if text is an OpenAlex author id (bare or URL), else None."""
+    m = _AUTHOR_ID.match(text.strip())
+    return m.group(1).upper() if m else None
+
+
+def _orcid_checksum_ok(digits: str) -> bool:
+    total = 0
+    for ch in digits[:-1]:
+        total = (total + int(ch)) * 2
+    check = (12 - total % 11) % 11
+    return digits[-1].upper() == ("X" if check == 10 else str(check))
+
+
+def orcid_key(text: str) -> str | None:
+    """Return the bare ORCID if text is one (checksum verified); raise UserError if it only looks like one."""
+    text = text.strip()
+    m = _ORCID.match(text)
+    if m:
+        if not _orcid_checksum_ok(m.group(1).replace("-", "")):
+            raise UserError(f"malformed ORCID '{text}': its check digit is wrong")
+        return m.group(1).upper()
+    if _ORCID_LIKE.match(text) or text.lower().startswith(("https://orcid.org/", "orcid.org/")):
+        raise UserError(f"malformed ORCID '{text}': expected 0000-0000-0000-000X")
+    return None
+
+
+def _with_params(url: str, **params) -> str:
+    """Return url with params appended (values kept readable: ',', ':', '|', '*' unescaped)."""
+    query = urlencode(params, safe=",:|*")
+    return f"{url}{'&' if '?' in url else '?'}{query}"
+
+
+def _json(landed: LandedResponse) -> dict:
+    try:
+        data = json.loads(landed.body)
+    except ValueError:
+        raise SourceRejectedError(landed.url, 1, landed.status, "answer is not JSON") from None
+    if not isinstance(data, dict):
+        raise SourceRejectedError(landed.url, 1, landed.status, "answer is not a JSON object")
+    return data
+
+
+def parse_entity(body: bytes) -> dict:
+    """Return one OpenAlex entity (work or author) from response bytes."""
+    data = json.loads(body)
+    if not isinstance(data, dict) or "id" not in data:
+        raise ValueError("not an OpenAlex entity (no 'id')")
+    return data
+
+
+def parse_list_page(body: bytes) -> tuple[list[dict], str | None, int | None]:
+    """Return (results, next_cursor, count) from a list response's bytes."""
+    data = json.loads(body)
+    if not isinstance(data, dict) or "results" not in data or "meta" not in data:
+        raise ValueError("not an OpenAlex list page ({'meta', 'results'})")
+    meta = data["meta"] or {}
+    return list(data["results"]), meta.get("next_cursor"), meta.get("count")
+
+
+class OpenAlexConnector:
+    """Authors and works of OpenAlex, as plain dicts; every body landed raw first."""
+
+    def __init__(self, http: HttpClient, api_key: str | None = None, email: str | None = None):
+        self.http = http
+        self._secret = {"api_key": api_key} if api_key else None
+        self._headers = {"From": email} if email else None
+
+    def _get(self, url: str) -> LandedResponse:
+        return self.http.get(url, source=SOURCE, secret_params=self._secret, headers=self._headers)
+
+    def get_author(self, author_key: str) -> dict:
+        """Return the author record for an OpenAlex id or an ORCID (merged ids are followed)."""
+        if orcid := orcid_key(author_key):
+            ref = f"https://orcid.org/{orcid}"
+        elif oa := openalex_author_key(author_key):
+            ref = oa
+        else:
+            raise UserError(f"'{author_key}' is neither an OpenAlex author id (A…) nor an ORCID")
+        url = _with_params(Authors(ref).url, select=",".join(AUTHOR_FIELDS))
+        try:
+            return _json(self._get(url))
+        except SourceRejectedError as exc:
+            if exc.status == 404:
+                raise AuthorNotFoundError(f"OpenAlex has no author {author_key}") from None
+            raise
+
+    def search_authors(self, name: str, limit: int = 10) -> list[dict]:
+        """Return up to `limit` candidate authors for a name (a paid `search=` call: use sparingly)."""
+        url = _with_params(Authors().search(name).select(AUTHOR_FIELDS).url, per_page=limit)
+        results, _, _ = parse_list_page(self._get(url).body)
+        return results
+
+    def get_work(self, work_id: str) -> dict:
+        """Return one work with every authorship (the singleton is never truncated; it is free)."""
+        url = _with_params(Works(work_id).url, select=",".join(WORK_FIELDS))
+        return _json(self._get(url))
+
+    def iter_author_works(self, author_id: str) -> Iterator[dict]:
+        """Yield every work of the author, cursor-paged, with truncated authorships refetched."""
+        base = Works().filter(author={"id": author_id}).select(WORK_FIELDS).url
+        cursor = "*"
+        while cursor:
+            landed = self._get(_with_params(base, per_page=PAGE_SIZE, cursor=cursor))
+            _json(landed)
+            results, cursor, _ = parse_list_page(landed.body)
+            for work in results:
+                # List responses cut authorships at 100; the singleton has them all.
+                if work.get("is_authors_truncated"):
+                    work = self.get_work(work["id"].rsplit("/", 1)[-1])
+                yield work
+            if not results:
+                break
+
+    def get_works_by_ids(self, work_ids: list[str]) -> list[dict]:
+        """Return works for up to 100 ids per call (OR-ed in one filter)."""
+        out: list[dict] = []
+        for i in range(0, len(work_ids), MAX_IDS_PER_FILTER):
+            chunk = work_ids[i : i + MAX_IDS_PER_FILTER]
+            url = _with_params(
+                Works().filter_or(openalex_id=chunk).select(WORK_FIELDS).url, per_page=len(chunk)
+            )
+            out.extend(parse_list_page(self._get(url).body)[0])
+        return out
+

@@ -1,0 +1,121 @@
+"""One base exception, specific subclasses; every one survives pickling (Prefect serialises failures)."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "ScholarflowError",
+    "UserError",
+    "ConfigError",
+    "InputFileError",
+    "AuthorNotFoundError",
+    "AmbiguousAuthorError",
+    "WarehouseError",
+    "FetchError",
+    "TransientFetchError",
+    "RateLimitedError",
+    "SourceRejectedError",
+    "redact",
+]
+
+_SECRET_PARAM = re.compile(r"(api_key|mailto)=[^&\s]*", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """Return text with any api_key / mailto query value replaced by '***'."""
+    return _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=***", text)
+
+
+class ScholarflowError(Exception):
+    """Base of every error scholarflow raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str):
+        super().__init__(redact(message))
+        self.message = redact(message)
+
+    def __reduce__(self):
+        return (self.__class__, (self.message,))
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UserError(ScholarflowError):
+    """Bad input from the person at the keyboard: one clear line, exit 2."""
+
+    exit_code = 2
+
+
+class ConfigError(UserError):
+    """A setting is missing or invalid (for example no OPENALEX_API_KEY on a live run)."""
+
+
+class InputFileError(UserError):
+    """A file given to `ingest` is unreadable, unknown or malformed."""
+
+    def __init__(self, path: str, reason: str):
+        self.path, self.reason = str(path), reason
+        super().__init__(f"{path}: {reason}")
+
+    def __reduce__(self):
+        return (self.__class__, (self.path, self.reason))
+
+
+class AuthorNotFoundError(UserError):
+    """No author matches the given OpenAlex id, ORCID or name."""
+
+
+class AmbiguousAuthorError(UserError):
+    """A name matches several authors; the candidates are listed instead of guessing."""
+
+    def __init__(self, query: str, candidates: list[dict]):
+        self.query, self.candidates = query, candidates
+        lines = "; ".join(
+            f"{c['author_id']} {c['display_name']} ({c.get('affiliation') or 'no affiliation'}, "
+            f"{c.get('works_count', 0)} works)"
+            for c in candidates
+        )
+        super().__init__(
+            f"'{query}' matches {len(candidates)} authors, pick one by id: {lines}"
+        )
+
+    def __reduce__(self):
+        return (self.__class__, (self.query, self.candidates))
+
+
+class WarehouseError(UserError):
+    """The warehouse can't be opened, written or published."""
+
+
+class FetchError(ScholarflowError):
+    """A request failed for good; carries the URL (without secrets), the attempt and the status."""
+
+    def __init__(self, url: str, attempt: int, status: int | None, reason: str):
+        self.url, self.attempt, self.status, self.reason = redact(url), attempt, status, reason
+        status_text = f"HTTP {status}" if status is not None else "no response"
+        super().__init__(f"{reason} ({status_text}, attempt {attempt}) for {self.url}")
+
+    def __reduce__(self):
+        return (self.__class__, (self.url, self.attempt, self.status, self.reason))
+
+
+class TransientFetchError(FetchError):
+    """Worth retrying: 429, 5xx, timeouts, connection errors, arXiv error feeds and empty pages."""
+
+    def __init__(self, url, attempt, status, reason, retry_after: float | None = None):
+        self.retry_after = retry_after
+        super().__init__(url, attempt, status, reason)
+
+    def __reduce__(self):
+        return (self.__class__, (self.url, self.attempt, self.status, self.reason, self.retry_after))
+
+
+class RateLimitedError(FetchError):
+    """The source asked us to wait longer than we are willing to (for example a spent daily budget)."""
+
+
+class SourceRejectedError(FetchError):
+    """The source refused the request (4xx other than 429): retrying can't help."""

@@ -1,0 +1,67 @@
+"""The one typed settings object: environment variables (and .env) in, validated values out."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from scholarflow.errors import ConfigError
+
+__all__ = ["Settings", "SAMPLE_DIR"]
+
+SAMPLE_DIR = Path(__file__).parent / "sample"
+
+
+class Settings(BaseSettings):
+    """Where data lives and how politely we talk to the sources."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    openalex_api_key: SecretStr | None = Field(default=None, alias="OPENALEX_API_KEY")
+    openalex_email: str | None = Field(default=None, alias="OPENALEX_EMAIL")
+    home: Path = Field(default=Path("data"), alias="SCHOLARFLOW_HOME")
+    warehouse_path: Path | None = Field(default=None, alias="SCHOLARFLOW_WAREHOUSE")
+    # arXiv terms of use: one request every 3 s, one connection at a time.
+    arxiv_delay_seconds: float = Field(default=3.0, ge=0, alias="SCHOLARFLOW_ARXIV_DELAY_SECONDS")
+    # OpenAlex allows 100 requests/s; we stay far below it.
+    openalex_delay_seconds: float = Field(default=0.1, ge=0, alias="SCHOLARFLOW_OPENALEX_DELAY_SECONDS")
+    max_attempts: int = Field(default=5, ge=1, le=20, alias="SCHOLARFLOW_MAX_ATTEMPTS")
+    backoff_seconds: float = Field(default=2.0, ge=0, alias="SCHOLARFLOW_BACKOFF_SECONDS")
+    # A Retry-After longer than this (a spent daily budget says hours) fails now instead of sleeping.
+    max_retry_after_seconds: float = Field(default=300.0, ge=0, alias="SCHOLARFLOW_MAX_RETRY_AFTER_SECONDS")
+    timeout_seconds: float = Field(default=30.0, gt=0, alias="SCHOLARFLOW_TIMEOUT_SECONDS")
+    arxiv_page_size: int = Field(default=200, ge=1, le=2000, alias="SCHOLARFLOW_ARXIV_PAGE_SIZE")
+    arxiv_max_results: int = Field(default=2000, ge=1, le=30000, alias="SCHOLARFLOW_ARXIV_MAX_RESULTS")
+
+    @cached_property
+    def warehouse(self) -> Path:
+        """The published, read-only copy that analysts and pages open."""
+        return self.warehouse_path or self.home / "warehouse.duckdb"
+
+    @property
+    def working_warehouse(self) -> Path:
+        """The pipeline's private database; only `publish` copies it over the published one."""
+        w = self.warehouse
+        return w.with_name(f".{w.stem}.work.duckdb")
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.warehouse.parent / "raw"
+
+    def require_openalex_key(self) -> str:
+        """Return the OpenAlex key, or stop at once with a clear message (live runs only)."""
+        key = self.openalex_api_key.get_secret_value().strip() if self.openalex_api_key else ""
+        if not key:
+            raise ConfigError(
+                "OPENALEX_API_KEY is not set: a live run needs a free OpenAlex key "
+                "(openalex.org/settings/api); use --offline-sample to run on the bundled sample"
+            )
+        return key
+
+    def __repr_args__(self):
+        # Never show the key, even in a debug repr.
+        for name, value in super().__repr_args__():
+            yield name, ("***" if name == "openalex_api_key" and value else value)

@@ -1,0 +1,254 @@
+"""Value-level normalizers: titles, person names, ids, DOIs, types, venues, categories, abstracts.
+
+Every function here is pure and total: None (or NaN) in gives None out, never an exception.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+from pylatexenc.latex2text import LatexNodes2Text
+
+__all__ = [
+    "clean_text",
+    "normalize_title",
+    "fold",
+    "title_key",
+    "normalize_person_name",
+    "name_parts",
+    "name_match_score",
+    "arxiv_id",
+    "normalize_doi",
+    "normalize_work_type",
+    "normalize_venue",
+    "category_short",
+    "abstract_from_inverted_index",
+    "find_code_url",
+    "openalex_short_id",
+    "date_part",
+]
+
+_WS = re.compile(r"\s+")
+_LATEX = LatexNodes2Text(math_mode="text")
+_SPECIAL_LETTERS = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ı": "i", "ß": "ss", "æ": "ae", "Æ": "AE",
+     "œ": "oe", "Œ": "OE", "þ": "th", "ð": "d"}
+)
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def clean_text(value) -> str | None:
+    """Return NFC text with whitespace runs collapsed, or None for missing/blank."""
+    if _missing(value):
+        return None
+    text = _WS.sub(" ", unicodedata.normalize("NFC", str(value))).strip()
+    return text or None
+
+
+def _tex_to_text(text: str) -> str:
+    if "\\" not in text and "$" not in text:
+        return text
+    # Bare % and & are literal in titles; LaTeX would read them as a comment and a tab stop.
+    protected = re.sub(r"(?<!\\)([%&#])", r"\\\1", text)
+    try:
+        converted = _LATEX.latex_to_text(protected)
+    except Exception:  # pylatexenc raises assorted errors on broken markup: keep the original
+        return text
+    return converted if converted.strip() else text
+
+
+def normalize_title(value) -> str | None:
+    """Return a readable title: NFC, TeX accents and math turned into text, whitespace collapsed."""
+    text = clean_text(value)
+    return clean_text(_tex_to_text(text)) if text else None
+
+
+def fold(value) -> str | None:
+    """Return a matching key: accents and case removed, punctuation turned into single spaces."""
+    text = clean_text(value)
+    if not text:
+        return None
+    text = unicodedata.normalize("NFKD", text.translate(_SPECIAL_LETTERS))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = re.sub(r"[^0-9a-z]+", " ", text).strip()
+    return text or None
+
+
+def title_key(value) -> str | None:
+    """Return the folded key of a title, for matching copies of one paper."""
+    return fold(normalize_title(value))
+
+
+_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
+
+
+def normalize_person_name(value) -> str | None:
+    """Return a name as 'First Last': NFC, "Last, First" reordered, "N.Gomez" spaced."""
+    text = clean_text(value)
+    if not text:
+        return None
+    if text.count(",") == 1:
+        last, first = (p.strip() for p in text.split(","))
+        if first and first.lower() not in _SUFFIXES:
+            text = f"{first} {last}"
+    text = re.sub(r"(?<=\b[A-Z]\.)(?=[A-Z][a-z])", " ", text)
+    return clean_text(text)
+
+
+def name_parts(value) -> tuple[list[str], str] | None:
+    """Return (folded given-name tokens, folded family name) of a person name, or None."""
+    folded = fold(normalize_person_name(value))
+    if not folded:
+        return None
+    tokens = folded.split()
+    if len(tokens) == 1:
+        return [], tokens[0]
+    return tokens[:-1], tokens[-1]
+
+
+def name_match_score(a, b) -> float:
+    """Return how well two printed names denote one person: 1 same, 0.8 reordered, 0.5 initials, 0 no."""
+    pa, pb = name_parts(a), name_parts(b)
+    if not pa or not pb:
+        return 0.0
+    if pa == pb:
+        return 1.0
+    if sorted(pa[0] + [pa[1]]) == sorted(pb[0] + [pb[1]]):
+        return 0.8  # "Liu Boxiao" / "Boxiao Liu"
+    if pa[1] != pb[1] or not pa[0] or not pb[0]:
+        return 0.0
+    ga, gb = pa[0], pb[0]
+    # Initials compatible: "J. Priem" / "Jason Priem", "J Q Public" / "John Q. Public".
+    if ga[0][0] == gb[0][0] and (len(ga[0]) == 1 or len(gb[0]) == 1):
+        return 0.5
+    return 0.0
+
+
+_NEW_ID = r"\d{4}\.\d{4,5}"
+_OLD_ID = r"[a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7}"
+_ARXIV = re.compile(
+    rf"(?:arxiv\.org/(?:abs|pdf)/|arxiv[:.]\s*|^)({_NEW_ID}|{_OLD_ID})(?:v\d+)?(?:\.pdf)?(?:$|[^\d])",
+    re.IGNORECASE,
+)
+
+
+def arxiv_id(value) -> str | None:
+    """Return the version-less arXiv id in an id, URL or DOI ('hep-th/9711200', '1706.03762')."""
+    text = clean_text(value)
+    if not text:
+        return None
+    m = _ARXIV.search(text)
+    if not m:
+        return None
+    ident = m.group(1)
+    if "/" in ident:
+        archive, number = ident.split("/")
+        head, _, sub = archive.partition(".")
+        return f"{head.lower()}{'.' + sub.upper() if sub else ''}/{number}"
+    return ident
+
+
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+
+
+def normalize_doi(value) -> str | None:
+    """Return a DOI in lower case without resolver prefix, or None if it isn't one."""
+    text = clean_text(value)
+    if not text:
+        return None
+    text = _DOI_PREFIX.sub("", text).strip().lower()
+    return text if text.startswith("10.") and "/" in text else None
+
+
+_TYPE_MAP = {
+    "posted-content": "preprint",
+    "journal-article": "article",
+    "proceedings-article": "article",
+    "book-chapter": "book-chapter",
+    "dissertation": "dissertation",
+}
+
+
+def normalize_work_type(value, source: str = "openalex") -> str:
+    """Return a work type word (preprint, article, review, ...); arXiv records are preprints."""
+    if source == "arxiv":
+        return "preprint"
+    text = fold(value)
+    if not text:
+        return "other"
+    text = text.replace(" ", "-")
+    return _TYPE_MAP.get(text, text)
+
+
+def normalize_venue(value) -> str | None:
+    """Return a venue's display name ('arXiv (Cornell University)' -> 'arXiv')."""
+    text = clean_text(value)
+    if not text:
+        return None
+    if fold(text).startswith("arxiv"):
+        return "arXiv"
+    return text
+
+
+def category_short(value) -> str | None:
+    """Return the short code of an arXiv category ('cs.CV' -> 'CV', 'hep-th' -> 'hep-th')."""
+    text = clean_text(value)
+    if not text:
+        return None
+    return text.split(".", 1)[1] if "." in text else text
+
+
+def abstract_from_inverted_index(index) -> str | None:
+    """Return the abstract text of an OpenAlex inverted index (repeated words kept in place)."""
+    if not index or not isinstance(index, dict):
+        return None
+    slots: dict[int, str] = {}
+    for word, positions in index.items():
+        for pos in positions or []:
+            slots[int(pos)] = word
+    if not slots:
+        return None
+    return clean_text(" ".join(slots[i] for i in sorted(slots)))
+
+
+_CODE_URL = re.compile(
+    r"(?<![\w.])(?:https?://)?(?:www\.)?"
+    r"(?:(?:github\.com|gitlab\.com|bitbucket\.org)/(?!(?:orgs|topics|features|sponsors|about)/)"
+    r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+"
+    r"|huggingface\.co/(?:spaces/|datasets/)?(?!(?:papers|docs|blog)/)[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)",
+    re.IGNORECASE,
+)
+
+
+def find_code_url(*texts) -> str | None:
+    """Return the first code-repository URL in the texts (a *.github.io project page is not code)."""
+    for text in texts:
+        if _missing(text) or not text:
+            continue
+        m = _CODE_URL.search(str(text))
+        if m:
+            url = m.group(0).rstrip(".,;:)]}'\"")
+            if url.endswith(".git"):
+                url = url[:-4]
+            return url if url.lower().startswith("http") else f"https://{url}"
+    return None
+
+
+def openalex_short_id(value) -> str | None:
+    """Return 'W123' / 'A123' / 'I123' from an OpenAlex id URL or bare id."""
+    text = clean_text(value)
+    return text.rsplit("/", 1)[-1] if text else None
+
+
+def date_part(value) -> str | None:
+    """Return the YYYY-MM-DD part of an ISO date or timestamp."""
+    text = clean_text(value)
+    if not text:
+        return None
+    m = re.match(r"^(\d{4}-\d{2}-\d{2})", text)
+    return m.group(1) if m else None

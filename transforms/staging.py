@@ -1,0 +1,241 @@
+"""Staging: source records (plain dicts) -> typed, renamed frames. One row per source record.
+
+Nothing is merged or decided here; `dedupe` and `attribute` do that. Every frame carries
+`record_key` ('openalex:W…' / 'arxiv:1706.03762'), the key of the source record it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import pandas as pd
+
+from transforms.normalize import (
+    abstract_from_inverted_index,
+    arxiv_id,
+    category_short,
+    clean_text,
+    date_part,
+    find_code_url,
+    fold,
+    normalize_doi,
+    normalize_person_name,
+    normalize_title,
+    normalize_venue,
+    normalize_work_type,
+    openalex_short_id,
+    title_key,
+)
+
+__all__ = ["Staged", "stage_records", "RECORD_COLUMNS"]
+
+RECORD_COLUMNS = [
+    "record_key", "source", "source_id", "title", "title_key", "publication_year", "published_on",
+    "work_type", "is_preprint", "venue", "doi", "arxiv_id", "abstract", "code_url", "category",
+    "categories", "cited_by_count", "fwci", "citation_normalized_percentile", "primary_topic_id",
+    "author_count", "comment", "journal_ref",
+]
+AUTHORSHIP_COLUMNS = [
+    "record_key", "position", "raw_author_name", "author_name", "openalex_author_id", "orcid",
+    "institution_ids",
+]
+IDENTIFIER_COLUMNS = ["record_key", "scheme", "value"]
+LOCATION_COLUMNS = ["record_key", "source", "url", "venue", "version", "is_published"]
+COUNT_COLUMNS = ["record_key", "year", "cited_by_count"]
+INSTITUTION_COLUMNS = ["institution_id", "display_name", "ror", "country_code", "institution_type"]
+TOPIC_COLUMNS = ["record_key", "topic_id", "display_name", "score", "subfield", "field", "domain"]
+
+
+@dataclass
+class Staged:
+    """The staged frames of a batch of source records."""
+
+    records: pd.DataFrame
+    authorships: pd.DataFrame
+    identifiers: pd.DataFrame
+    locations: pd.DataFrame
+    counts: pd.DataFrame
+    institutions: pd.DataFrame
+    topics: pd.DataFrame
+
+
+def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _orcid(value) -> str | None:
+    text = clean_text(value)
+    return text.rsplit("/", 1)[-1].upper() if text else None
+
+
+def _openalex_rows(work: dict, out: dict[str, list]) -> None:
+    wid = openalex_short_id(work.get("id"))
+    key = f"openalex:{wid}"
+    ids = work.get("ids") or {}
+    doi = normalize_doi(work.get("doi") or ids.get("doi"))
+    locations = [loc for loc in (work.get("locations") or []) if isinstance(loc, dict)]
+    primary = work.get("primary_location") or {}
+    ax = arxiv_id(doi) if doi and doi.startswith("10.48550/") else None
+    for loc in locations:
+        for url in (loc.get("landing_page_url"), loc.get("pdf_url")):
+            if url and "arxiv.org/" in url:
+                ax = ax or arxiv_id(url)
+    abstract = abstract_from_inverted_index(work.get("abstract_inverted_index"))
+    work_type = normalize_work_type(work.get("type"))
+    venue = normalize_venue((primary.get("source") or {}).get("display_name"))
+    is_preprint = work_type == "preprint" or (venue == "arXiv" and work_type in ("article", "other"))
+    topic = work.get("primary_topic") or {}
+    cnp = work.get("citation_normalized_percentile") or {}
+    authorships = work.get("authorships") or []
+    out["records"].append(
+        {
+            "record_key": key, "source": "openalex", "source_id": wid,
+            "title": normalize_title(work.get("title") or work.get("display_name")),
+            "title_key": title_key(work.get("title") or work.get("display_name")),
+            "publication_year": work.get("publication_year"),
+            "published_on": date_part(work.get("publication_date")),
+            "work_type": "preprint" if is_preprint else work_type,
+            "is_preprint": bool(is_preprint),
+            "venue": venue, "doi": doi, "arxiv_id": ax, "abstract": abstract,
+            "code_url": find_code_url(abstract), "category": None, "categories": [],
+            "cited_by_count": int(work.get("cited_by_count") or 0),
+            "fwci": work.get("fwci"),
+            "citation_normalized_percentile": cnp.get("value") if isinstance(cnp, dict) else None,
+            "primary_topic_id": openalex_short_id(topic.get("id")) if topic else None,
+            "author_count": len(authorships), "comment": None, "journal_ref": None,
+        }
+    )
+    for pos, a in enumerate(authorships, 1):
+        author = a.get("author") or {}
+        insts = [i for i in (a.get("institutions") or []) if isinstance(i, dict) and i.get("id")]
+        raw = a.get("raw_author_name") or author.get("display_name")
+        out["authorships"].append(
+            {
+                "record_key": key, "position": pos, "raw_author_name": clean_text(raw),
+                "author_name": normalize_person_name(author.get("display_name") or raw),
+                "openalex_author_id": openalex_short_id(author.get("id")),
+                "orcid": _orcid(author.get("orcid")),
+                "institution_ids": [openalex_short_id(i["id"]) for i in insts],
+            }
+        )
+        for i in insts:
+            out["institutions"].append(
+                {
+                    "institution_id": openalex_short_id(i["id"]), "display_name": clean_text(i.get("display_name")),
+                    "ror": clean_text(i.get("ror")), "country_code": i.get("country_code"),
+                    "institution_type": i.get("type"),
+                }
+            )
+    out["identifiers"].append({"record_key": key, "scheme": "openalex", "value": wid})
+    if doi:
+        out["identifiers"].append({"record_key": key, "scheme": "doi", "value": doi})
+    if ax:
+        out["identifiers"].append({"record_key": key, "scheme": "arxiv", "value": ax})
+    for scheme in ("pmid", "pmcid"):
+        if ids.get(scheme):
+            out["identifiers"].append({"record_key": key, "scheme": scheme, "value": openalex_short_id(ids[scheme])})
+    for loc in locations:
+        url = loc.get("landing_page_url") or loc.get("pdf_url")
+        if not url:
+            continue
+        out["locations"].append(
+            {
+                "record_key": key, "source": "openalex", "url": url,
+                "venue": normalize_venue((loc.get("source") or {}).get("display_name")),
+                "version": loc.get("version"), "is_published": bool(loc.get("is_published")),
+            }
+        )
+    for c in work.get("counts_by_year") or []:
+        out["counts"].append({"record_key": key, "year": int(c["year"]), "cited_by_count": int(c.get("cited_by_count") or 0)})
+    for t in work.get("topics") or []:
+        out["topics"].append(
+            {
+                "record_key": key, "topic_id": openalex_short_id(t.get("id")),
+                "display_name": clean_text(t.get("display_name")), "score": t.get("score"),
+                "subfield": clean_text((t.get("subfield") or {}).get("display_name")),
+                "field": clean_text((t.get("field") or {}).get("display_name")),
+                "domain": clean_text((t.get("domain") or {}).get("display_name")),
+            }
+        )
+
+
+def _arxiv_rows(entry: dict, out: dict[str, list]) -> None:
+    ax = entry["arxiv_id"]
+    key = f"arxiv:{ax}"
+    published_on = date_part(entry.get("published"))
+    summary = clean_text(entry.get("summary"))
+    doi = normalize_doi(entry.get("doi"))
+    out["records"].append(
+        {
+            "record_key": key, "source": "arxiv", "source_id": ax,
+            "title": normalize_title(entry.get("title")), "title_key": title_key(entry.get("title")),
+            "publication_year": int(published_on[:4]) if published_on else None,
+            "published_on": published_on,  # `published` is the first version's date
+            "work_type": "preprint", "is_preprint": True, "venue": "arXiv",
+            "doi": doi, "arxiv_id": ax, "abstract": summary,
+            "code_url": find_code_url(entry.get("comment"), summary),
+            "category": entry.get("primary_category"),
+            "categories": list(entry.get("categories") or []),
+            "cited_by_count": 0, "fwci": None, "citation_normalized_percentile": None,
+            "primary_topic_id": None, "author_count": len(entry.get("authors") or []),
+            "comment": clean_text(entry.get("comment")), "journal_ref": clean_text(entry.get("journal_ref")),
+        }
+    )
+    for pos, a in enumerate(entry.get("authors") or [], 1):
+        out["authorships"].append(
+            {
+                "record_key": key, "position": pos, "raw_author_name": clean_text(a.get("name")),
+                "author_name": normalize_person_name(a.get("name")), "openalex_author_id": None,
+                "orcid": None, "institution_ids": [],
+            }
+        )
+    out["identifiers"].append({"record_key": key, "scheme": "arxiv", "value": ax})
+    out["identifiers"].append({"record_key": key, "scheme": "doi", "value": f"10.48550/arxiv.{ax.lower()}"})
+    if doi:  # the published version's DOI, as the authors gave it
+        out["identifiers"].append({"record_key": key, "scheme": "doi", "value": doi})
+    version = entry.get("version")
+    out["locations"].append(
+        {
+            "record_key": key, "source": "arxiv", "url": f"https://arxiv.org/abs/{ax}",
+            "venue": "arXiv", "version": f"submittedVersion v{version}" if version else "submittedVersion",
+            "is_published": False,
+        }
+    )
+
+
+def stage_records(openalex_works: list[dict], arxiv_entries: list[dict]) -> Staged:
+    """Return the staged frames of a batch; a record seen twice is staged once."""
+    out: dict[str, list] = {f.name: [] for f in fields(Staged)}
+    seen: set[str] = set()
+    for work in openalex_works:
+        key = f"openalex:{openalex_short_id(work.get('id'))}"
+        if key not in seen and work.get("id"):
+            seen.add(key)
+            _openalex_rows(work, out)
+    for entry in arxiv_entries:
+        key = f"arxiv:{entry.get('arxiv_id')}"
+        if key not in seen and entry.get("arxiv_id"):
+            seen.add(key)
+            _arxiv_rows(entry, out)
+    staged = Staged(
+        records=_frame(out["records"], RECORD_COLUMNS),
+        authorships=_frame(out["authorships"], AUTHORSHIP_COLUMNS),
+        identifiers=_frame(out["identifiers"], IDENTIFIER_COLUMNS).drop_duplicates(ignore_index=True),
+        locations=_frame(out["locations"], LOCATION_COLUMNS).drop_duplicates(["record_key", "url"], ignore_index=True),
+        counts=_frame(out["counts"], COUNT_COLUMNS),
+        institutions=_frame(out["institutions"], INSTITUTION_COLUMNS).drop_duplicates("institution_id", ignore_index=True),
+        topics=_frame(out["topics"], TOPIC_COLUMNS),
+    )
+    staged.records["publication_year"] = staged.records["publication_year"].astype("Int64")
+    staged.records["folded_authors"] = _folded_family_names(staged.authorships, staged.records["record_key"])
+    return staged
+
+
+def _folded_family_names(authorships: pd.DataFrame, keys: pd.Series) -> list[frozenset]:
+    """Return, per record, the set of folded family names of its authors (for overlap tests)."""
+    by_key: dict[str, set] = {}
+    for key, name in zip(authorships["record_key"], authorships["author_name"]):
+        folded = fold(name)
+        if folded:
+            by_key.setdefault(key, set()).add(folded.split()[-1])
+    return [frozenset(by_key.get(k, ())) for k in keys]

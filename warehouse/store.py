@@ -1,0 +1,260 @@
+"""The warehouse: a private working DuckDB that runs write, and a published copy readers open.
+
+DuckDB allows one writing process and refuses other processes while it holds a file, so
+readers never open the working database. After each run the working file is checkpointed
+and copied to a temporary file beside the published one, which is then renamed over it
+(atomic on POSIX). A reader holding the old file keeps reading the old, complete snapshot;
+a new connection sees the new one; no reader ever blocks a run or sees half a load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from scholarflow.errors import WarehouseError
+
+__all__ = ["Warehouse", "LoadResult", "open_published", "TABLE_KEYS"]
+
+# Natural key of every loaded table, and how a run replaces its rows.
+#   upsert: merge on the key.  work / author: the run's works / authors are replaced whole.
+TABLE_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
+    "authors": (("author_id",), "upsert"),
+    "institutions": (("institution_id",), "upsert"),
+    "topics": (("topic_id",), "upsert"),
+    "works": (("work_id",), "upsert"),
+    "work_identifiers": (("scheme", "value"), "work"),
+    "work_locations": (("work_id", "record_id", "url"), "work"),
+    "work_topics": (("work_id", "topic_id"), "work"),
+    "authorships": (("work_id", "position"), "work"),
+    "citations_by_year": (("work_id", "year"), "work"),
+    "work_metrics": (("work_id",), "upsert"),
+    "author_identifiers": (("scheme", "value"), "author"),
+    "author_works": (("author_id", "work_id"), "author"),
+    "author_metrics": (("author_id",), "upsert"),
+    "author_metrics_history": (("author_id", "computed_on"), "upsert"),
+    "author_citations_by_year": (("author_id", "year"), "author"),
+    "data_quality": (("author_id", "check_name"), "author"),
+}
+
+
+@dataclass
+class LoadResult:
+    """What a load changed."""
+
+    works_new: int
+    works_changed: int
+    rows: dict[str, int]
+
+
+def _sql(name: str) -> str:
+    return resources.files("warehouse").joinpath(name).read_text(encoding="utf-8")
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(str(path), read_only=read_only)
+    except PermissionError:
+        raise WarehouseError(f"can't write the warehouse at {path}: permission denied") from None
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            raise WarehouseError(f"another scholarflow process is writing {path}; wait for it to finish") from None
+        if "No such file" in text or "does not exist" in text:
+            raise WarehouseError(f"no warehouse at {path}: run `scholarflow demo` or a backfill first") from None
+        raise WarehouseError(f"can't open the warehouse at {path}: {text.splitlines()[0]}") from None
+    except OSError as exc:
+        raise WarehouseError(f"can't use the warehouse at {path}: {exc.strerror or exc}") from None
+
+
+def open_published(path: Path) -> duckdb.DuckDBPyConnection:
+    """Return a read-only connection to the published warehouse (what analysts and pages use)."""
+    path = Path(path)
+    if not path.exists():
+        raise WarehouseError(f"no warehouse at {path}: run `scholarflow demo` or a backfill first")
+    return _connect(path, read_only=True)
+
+
+class Warehouse:
+    """The pipeline's side of the warehouse: schema, loads, run records, publishing."""
+
+    def __init__(self, working_path: Path, published_path: Path):
+        self.working_path = Path(working_path)
+        self.published_path = Path(published_path)
+        self.con = _connect(self.working_path, read_only=False)
+        try:
+            self.con.execute(_sql("schema.sql"))
+            self.con.execute(_sql("views.sql"))
+        except duckdb.Error:
+            self.con.close()
+            raise
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Warehouse":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- reads the pipeline needs ---------------------------------------------------------
+    def work_identifiers(self) -> pd.DataFrame:
+        """Return scheme, value, work_id of every known work identifier."""
+        return self.con.execute("SELECT scheme, value, work_id FROM work_identifiers").df()
+
+    def author_row(self, author_id: str) -> dict | None:
+        """Return the stored author as a dict, or None."""
+        rows = self.con.execute("SELECT * FROM authors WHERE author_id = ?", [author_id]).df()
+        return rows.iloc[0].to_dict() if len(rows) else None
+
+    def author_identity_for(self, scheme: str, value: str) -> str | None:
+        """Return the author_id an identifier resolves to, if stored."""
+        row = self.con.execute(
+            "SELECT author_id FROM author_identifiers WHERE scheme = ? AND value = ?", [scheme, value]
+        ).fetchone()
+        return row[0] if row else None
+
+    def table_counts(self) -> dict[str, int]:
+        """Return row counts of every loaded table."""
+        return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLE_KEYS}
+
+    # -- tracked authors -----------------------------------------------------------------
+    def track(self, author_key: str, note: str | None, now: datetime) -> bool:
+        """Add an author to the nightly list; return False if already tracked."""
+        before = self.con.execute("SELECT count(*) FROM tracked_authors WHERE author_key = ?", [author_key]).fetchone()[0]
+        self.con.execute("INSERT OR IGNORE INTO tracked_authors VALUES (?, ?, ?)", [author_key, now, note])
+        return before == 0
+
+    def untrack(self, author_key: str) -> bool:
+        """Remove an author from the nightly list; return False if it wasn't there."""
+        n = self.con.execute("DELETE FROM tracked_authors WHERE author_key = ? RETURNING author_key", [author_key]).fetchall()
+        return bool(n)
+
+    def tracked(self) -> pd.DataFrame:
+        return self.con.execute("SELECT * FROM tracked_authors ORDER BY added_at, author_key").df()
+
+    # -- run bookkeeping -----------------------------------------------------------------
+    def start_run(self, run_id: str, flow_name: str, triggered_by: str, started_at: datetime, authors_requested: int) -> None:
+        self.con.execute(
+            "INSERT INTO runs (run_id, flow_name, triggered_by, started_at, status, authors_requested) VALUES (?, ?, ?, ?, 'running', ?)",
+            [run_id, flow_name, triggered_by, started_at, authors_requested],
+        )
+
+    def finish_run(self, run_id: str, status: str, finished_at: datetime, counts: dict, errors: list[dict]) -> None:
+        allowed = {"authors_failed", "records_fetched", "works_new", "works_changed", "merged_duplicates",
+                   "arxiv_attributed", "arxiv_rejected", "requests_made"}
+        sets = ", ".join(f"{k} = ?" for k in counts if k in allowed)
+        values = [int(v) for k, v in counts.items() if k in allowed]
+        self.con.execute(
+            f"UPDATE runs SET status = ?, finished_at = ?, errors = ?{', ' + sets if sets else ''} WHERE run_id = ?",
+            [status, finished_at, json.dumps(errors), *values, run_id],
+        )
+
+    def load_raw_index(self, rows: list[dict]) -> None:
+        """Index landed responses (its own small transaction: kept even if the run's load fails)."""
+        if not rows:
+            return
+        frame = pd.DataFrame(rows)
+        self.con.register("stg_raw", frame)
+        try:
+            self.con.execute(
+                "INSERT OR IGNORE INTO raw_responses BY NAME SELECT response_id, run_id, source, url, status, "
+                "CAST(fetched_at AS TIMESTAMPTZ) AS fetched_at, content_sha256, byte_count, path FROM stg_raw"
+            )
+        finally:
+            self.con.unregister("stg_raw")
+
+    # -- the load ------------------------------------------------------------------------
+    def load(self, tables: dict[str, pd.DataFrame], computed_on: date, fail_after: str | None = None) -> LoadResult:
+        """Load one run's frames in one transaction: all of it lands, or none of it.
+
+        `fail_after` names a table after which to raise (crash injection for tests).
+        """
+        tables = dict(tables)
+        metrics = tables.get("author_metrics", pd.DataFrame(columns=["author_id"])).assign(computed_on=computed_on)
+        tables["author_metrics"] = metrics
+        tables["author_metrics_history"] = metrics
+        works = tables["works"]
+        tables["work_metrics"] = works[["work_id", "cited_by_count", "fwci", "citation_normalized_percentile"]]
+        author_ids = list(tables.get("authors", pd.DataFrame(columns=["author_id"]))["author_id"])
+
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.register("stg_works", works)
+            new, changed = con.execute(
+                """
+                SELECT count(*) FILTER (WHERE w.work_id IS NULL),
+                       count(*) FILTER (WHERE w.work_id IS NOT NULL AND s.work_id IN (
+                           SELECT work_id FROM (SELECT * FROM stg_works EXCEPT SELECT * FROM works)))
+                FROM stg_works s LEFT JOIN works w USING (work_id)
+                """
+            ).fetchone()
+            rows = {}
+            for table, (keys, mode) in TABLE_KEYS.items():
+                frame = tables.get(table)
+                if frame is None:
+                    continue
+                rows[table] = self._load_table(table, frame, keys, mode, list(works["work_id"]), author_ids)
+                if fail_after == table:
+                    raise RuntimeError(f"injected failure after loading {table}")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            for name in ("stg_works", "stg"):
+                try:
+                    con.unregister(name)
+                except duckdb.Error:
+                    pass
+        return LoadResult(works_new=int(new), works_changed=int(changed), rows=rows)
+
+    def _load_table(self, table, frame, keys, mode, work_ids, author_ids) -> int:
+        con = self.con
+        columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+        frame = frame[[c for c in columns if c in frame.columns]].drop_duplicates(list(keys), keep="last")
+        con.register("stg", frame)
+        key_list = ", ".join(keys)
+        if mode == "work":
+            con.execute(f"DELETE FROM {table} WHERE work_id IN (SELECT work_id FROM stg_works)")
+        elif mode == "author" and author_ids:
+            con.execute(f"DELETE FROM {table} WHERE author_id IN (SELECT UNNEST(?::VARCHAR[]))", [author_ids])
+        if mode != "upsert":
+            # An identifier may have moved to another work / author: its old row goes too.
+            con.execute(f"DELETE FROM {table} WHERE ({key_list}) IN (SELECT ({key_list}) FROM stg)")
+        con.execute(f"INSERT OR REPLACE INTO {table} BY NAME SELECT * FROM stg")
+        con.unregister("stg")
+        return len(frame)
+
+    # -- publishing ----------------------------------------------------------------------
+    def publish(self) -> Path:
+        """Copy a consistent snapshot of the working database over the published one, atomically."""
+        self.con.execute("CHECKPOINT")
+        target = self.published_path
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.working_path, tmp)
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise WarehouseError(f"can't publish the warehouse to {target}: {exc.strerror or exc}") from None
+        return target
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
