@@ -18,7 +18,7 @@ SAMPLE_DIR = Path(__file__).parent / "sample"
 class Settings(BaseSettings):
     """Where data lives and how politely we talk to the sources."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     openalex_api_key: SecretStr | None = Field(default=None, alias="OPENALEX_API_KEY")
     openalex_email: str | None = Field(default=None, alias="OPENALEX_EMAIL")

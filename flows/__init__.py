@@ -1,0 +1,1 @@
+"""Prefect flows: they only put steps in order."""

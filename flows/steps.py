@@ -1,0 +1,87 @@
+"""The tasks the flows order: small verbs around connectors, transforms and the warehouse.
+
+No task has Prefect retries: retrying lives in connectors/http.py alone, where it can honour
+Retry-After per request. Tasks hold live clients and connections, so caching is off.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from connectors.openalex import openalex_author_key, orcid_key
+from scholarflow.errors import AuthorNotFoundError
+from scholarflow.wiring import Clients
+from transforms.assemble import AuthorInput, Frames, assemble
+from transforms.authors import choose_author
+from transforms.normalize import normalize_person_name, openalex_short_id
+from warehouse import LoadResult, Warehouse
+
+__all__ = ["resolve_author", "fetch_author", "transform_run", "load_run", "publish_warehouse"]
+
+
+@task(name="resolve-author", cache_policy=NO_CACHE)
+def resolve_author(clients: Clients, query: str) -> tuple[dict, str | None]:
+    """Return (OpenAlex author record, the id asked for if it was redirected)."""
+    log = get_run_logger()
+    if openalex_author_key(query) or orcid_key(query):
+        record = clients.openalex.get_author(query)
+    else:
+        record = choose_author(query, clients.openalex.search_authors(query))
+    returned = openalex_short_id(record.get("id"))
+    asked = openalex_author_key(query)
+    if not record.get("works_count") and "deleted" in str(record.get("display_name", "")).lower():
+        raise AuthorNotFoundError(f"{query} now points to a deleted OpenAlex author ({returned})")
+    redirected = asked if asked and asked != returned else None
+    if redirected:
+        log.info("OpenAlex merged %s into %s; following it", asked, returned)
+    log.info("resolved %r to %s %s", query, returned, record.get("display_name"))
+    return record, redirected
+
+
+@task(name="fetch-author", cache_policy=NO_CACHE)
+def fetch_author(clients: Clients, record: dict, redirected: str | None) -> AuthorInput:
+    """Return the author's OpenAlex works and the arXiv entries of their name (landed raw first)."""
+    log = get_run_logger()
+    author_id = openalex_short_id(record["id"])
+    works = list(clients.openalex.iter_author_works(author_id))
+    log.info("%s: %d OpenAlex works", author_id, len(works))
+    name = normalize_person_name(record.get("display_name"))
+    entries = list(clients.arxiv.search_author(name)) if name else []
+    log.info("%s: %d arXiv entries for the name %r (homonyms included)", author_id, len(entries), name)
+    orcid = record.get("orcid")
+    return AuthorInput(
+        author_id=author_id,
+        display_name=name,
+        orcid=orcid.rsplit("/", 1)[-1].upper() if orcid else None,
+        record=record,
+        requested_id=redirected,
+        openalex_works=works,
+        arxiv_entries=entries,
+    )
+
+
+@task(name="transform-run", cache_policy=NO_CACHE)
+def transform_run(inputs: list[AuthorInput], existing_identifiers: pd.DataFrame,
+                  extra_openalex_works: list[dict] | None = None, extra_arxiv_entries: list[dict] | None = None) -> Frames:
+    """Return the run's frames: one work per paper, attribution, metrics."""
+    frames = assemble(inputs, existing_identifiers, extra_openalex_works, extra_arxiv_entries)
+    get_run_logger().info("transformed: %s", frames.stats)
+    return frames
+
+
+@task(name="load-run", cache_policy=NO_CACHE)
+def load_run(warehouse: Warehouse, frames: Frames, run_day: date) -> LoadResult:
+    """Load the run's frames into the working warehouse in one transaction."""
+    result = warehouse.load(frames.tables(), run_day)
+    get_run_logger().info("loaded: %d new works, %d changed", result.works_new, result.works_changed)
+    return result
+
+
+@task(name="publish-warehouse", cache_policy=NO_CACHE)
+def publish_warehouse(warehouse: Warehouse) -> str:
+    """Publish the working warehouse as the read-only copy; return its path."""
+    return str(warehouse.publish())

@@ -1,0 +1,64 @@
+"""The one wiring point: settings in, connected clients out (live, or offline on recordings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from connectors.arxiv import ArxivConnector
+from connectors.http import HttpClient, RetryPolicy
+from connectors.landing import RawLanding
+from connectors.openalex import OpenAlexConnector
+from connectors.replay import replay_session
+from scholarflow import __version__
+from scholarflow.settings import Settings
+
+__all__ = ["Clients", "make_clients"]
+
+USER_AGENT = f"scholarflow/{__version__} (researcher profile pipeline)"
+
+
+@dataclass
+class Clients:
+    """Everything a run fetches with; tests build one around a recorded session."""
+
+    http: HttpClient
+    landing: RawLanding
+    openalex: OpenAlexConnector
+    arxiv: ArxivConnector
+
+
+def make_clients(settings: Settings, run_id: str, replay_dir: Path | None = None,
+                 session: requests.Session | None = None) -> Clients:
+    """Return the run's clients. Live runs need OPENALEX_API_KEY and fail here, before any work."""
+    if replay_dir is not None:
+        session, api_key = replay_session(replay_dir), None
+    else:
+        api_key = settings.require_openalex_key() if session is None else None
+        session = session or requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    landing = RawLanding(settings.raw_dir, run_id)
+    offline = replay_dir is not None
+    http = HttpClient(
+        landing=landing,
+        session=session,
+        policy=RetryPolicy(
+            max_attempts=settings.max_attempts,
+            backoff_seconds=settings.backoff_seconds,
+            max_retry_after_seconds=settings.max_retry_after_seconds,
+        ),
+        # Recordings need no politeness; the live sources do.
+        min_interval={} if offline else {
+            "export.arxiv.org": settings.arxiv_delay_seconds,
+            "api.openalex.org": settings.openalex_delay_seconds,
+        },
+        timeout=settings.timeout_seconds,
+    )
+    return Clients(
+        http=http,
+        landing=landing,
+        openalex=OpenAlexConnector(http, api_key=api_key, email=settings.openalex_email),
+        arxiv=ArxivConnector(http, page_size=settings.arxiv_page_size, max_results=settings.arxiv_max_results),
+    )
