@@ -45,7 +45,7 @@ AUTHOR_FIELDS = [
 
 _AUTHOR_ID = re.compile(r"^(?:https?://openalex\.org/)?(A\d{4,})$", re.IGNORECASE)
 _ORCID = re.compile(r"^(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$", re.IGNORECASE)
-_ORCID_LIKE = re.compile(r"^(?:https?://orcid\.org/)?[\dXx-]{15,}$")
+_ORCID_LIKE = re.compile(r"^(?:https?://orcid\.org/)?\d{4}-[\dXx-]*$")
 
 
 def openalex_author_key(text: str) -> str | None:

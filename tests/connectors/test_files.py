@@ -1,0 +1,61 @@
+import gzip
+import json
+
+import pytest
+
+from connectors.files import read_saved
+from scholarflow.errors import InputFileError
+from tests.conftest import realdata
+
+OA = "openalex/academic_explorer_2025"
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("rel, kind, works, authors", [
+    (f"{OA}/works/W3188841554.json", "openalex_work", 1, 0),
+    (f"{OA}/authors/A5023888391.json", "openalex_author", 0, 1),
+    (f"{OA}/lists/works_filter_author.id_A5017898742_page1_per50.json", "openalex_list", 9, 0),
+    (f"{OA}/http_cache_with_url/works_filter_author.id_A5023888391_page1_per50.json", "openalex_list", 50, 0),
+    ("openalex/go-openalex_snapshot_2023/snapshot_works_updated_date=2023-05-16_part_000.jsonl", "openalex_jsonl", 27, 0),
+])
+def test_openalex_files_are_recognised_by_content(rel, kind, works, authors):
+    payload = read_saved(realdata(rel))
+    assert (payload.kind, len(payload.openalex_works), len(payload.openalex_authors)) == (kind, works, authors)
+
+
+@pytest.mark.realdata
+def test_gzipped_jsonl_and_atom_feed(tmp_path):
+    src = realdata("openalex/go-openalex_snapshot_2023/snapshot_works_updated_date=2023-05-16_part_000.jsonl")
+    gz = tmp_path / "part.bin"
+    gz.write_bytes(gzip.compress(src.read_bytes()))
+    assert len(read_saved(gz).openalex_works) == 27
+    feed = read_saved(realdata("arxiv/tamnd_arxiv-cli_2026/api_hep-th_9711200.xml"))
+    assert feed.kind == "arxiv_feed" and feed.arxiv_entries[0]["arxiv_id"] == "hep-th/9711200"
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "empty file"),
+    (b"hello world", "neither JSON nor an Atom feed"),
+    (b'{"foo": 1}', "neither an OpenAlex entity"),
+    (b"<feed><entry>", "malformed XML"),
+    (b'{"id": "https://openalex.org/W1"}\n{"broken"', "line 2"),
+])
+def test_bad_files_name_the_file_and_the_reason(tmp_path, content, reason):
+    path = tmp_path / "input.json"
+    path.write_bytes(content)
+    with pytest.raises(InputFileError) as info:
+        read_saved(path)
+    assert str(path) in str(info.value) and reason in str(info.value)
+
+
+def test_unreadable_file(tmp_path):
+    with pytest.raises(InputFileError, match="can't read it"):
+        read_saved(tmp_path / "missing.json")
+
+
+def test_arxiv_error_feed_is_refused(tmp_path):
+    path = tmp_path / "err.xml"
+    path.write_text('<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>https://arxiv.org/api/errors#bad</id>'
+                    "<summary>bad</summary></entry></feed>")
+    with pytest.raises(InputFileError, match="error feed"):
+        read_saved(path)

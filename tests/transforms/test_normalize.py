@@ -1,0 +1,67 @@
+import pytest
+
+from transforms.normalize import (
+    abstract_from_inverted_index, arxiv_id, category_short, find_code_url, fold, name_match_score,
+    normalize_doi, normalize_person_name, normalize_title, normalize_venue, normalize_work_type, title_key,
+)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("https://arxiv.org/abs/1304.7300", "1304.7300"),
+    ("http://arxiv.org/pdf/2009.04287v2", "2009.04287"),
+    ("https://doi.org/10.48550/arXiv.1706.03762", "1706.03762"),
+    ("arXiv:1706.03762v7", "1706.03762"),
+    ("http://arxiv.org/abs/hep-th/9711200v3", "hep-th/9711200"),
+    ("quant-ph/0201082v1", "quant-ph/0201082"),
+    ("https://doi.org/10.1007/s11192-013-1221-3", None),
+    (None, None),
+])
+def test_arxiv_id(raw, expected):
+    assert arxiv_id(raw) == expected
+
+
+def test_doi():
+    assert normalize_doi("https://doi.org/10.48550/ARXIV.1304.7300") == "10.48550/arxiv.1304.7300"
+    assert normalize_doi("doi:10.1007/S11192") == "10.1007/s11192"
+    assert normalize_doi("not a doi") is None
+
+
+def test_titles_tex_unicode_and_keys():
+    assert normalize_title("$\\omega$Test:  fast\n  tests") == "ωTest: fast tests"
+    assert normalize_title("Gr\\\"obner bases & 100% of $O(n \\log n)$") == "Gröbner bases & 100% of O(n log n)"
+    assert normalize_title("Cafe\u0301") == "Café"  # NFC
+    assert title_key("$\\epsilon$-Greedy Exploration Revisited") == title_key("ε-Greedy exploration revisited!")
+
+
+def test_person_names():
+    assert normalize_person_name("Gomez, Aidan N.") == "Aidan N. Gomez"
+    assert normalize_person_name("Aidan N.Gomez") == "Aidan N. Gomez"
+    assert fold("Łukasz Kaiser") == fold("Lukasz Kaiser") == "lukasz kaiser"
+    assert name_match_score("Vânia Silva", "Vania Silva") == 1.0
+    assert name_match_score("Liu Boxiao", "Boxiao Liu") == 0.8
+    assert name_match_score("J. Priem", "Jason Priem") == 0.5
+    assert name_match_score("Jane Priem", "Jason Priem") == 0.0
+
+
+def test_types_venues_categories():
+    assert normalize_work_type("posted-content") == "preprint"
+    assert normalize_work_type("article", source="arxiv") == "preprint"
+    assert normalize_venue("arXiv (Cornell University)") == "arXiv"
+    assert category_short("cs.CV") == "CV" and category_short("hep-th") == "hep-th"
+
+
+def test_abstract_keeps_repeated_words_in_place():
+    assert abstract_from_inverted_index({"the": [0, 3], "cat": [1], "saw": [2], "dog": [4]}) == "the cat saw the dog"
+    assert abstract_from_inverted_index(None) is None
+
+
+@pytest.mark.parametrize("text, url", [
+    ("Code is available at https://github.com/Sense-X/TokenMix.", "https://github.com/Sense-X/TokenMix"),
+    ("see gitlab.com/group/project for code", "https://gitlab.com/group/project"),
+    ("model: https://huggingface.co/org/model-7b)", "https://huggingface.co/org/model-7b"),
+    ("project page https://sense-x.github.io/mkd", None),
+    ("https://huggingface.co/papers/2401.00001 only", None),
+    ("https://github.com/Sense-X", None),
+])
+def test_code_links(text, url):
+    assert find_code_url(text) == url
