@@ -24,8 +24,15 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Researcher profiles from arXiv + OpenAlex, kept true in DuckDB.")
 authors_app = typer.Typer(no_args_is_help=True, help="The authors the nightly refresh covers.")
 app.add_typer(authors_app, name="authors")
-out = Console(width=None if sys.stdout.isatty() else 140)
-err = Console(stderr=True)
+
+
+def _out() -> Console:
+    # Made per call, so output follows whatever sys.stdout is now (tests swap it).
+    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 140)
+
+
+def _err() -> Console:
+    return Console(file=sys.stderr, width=None if sys.stderr.isatty() else 200)
 
 WarehouseOpt = typer.Option(None, "--warehouse", help="Published warehouse path (default $SCHOLARFLOW_HOME/warehouse.duckdb).")
 OfflineOpt = typer.Option(False, "--offline-sample", help="Answer every request from the bundled sample instead of the network.")
@@ -54,9 +61,9 @@ def _print_summary(summary: dict) -> None:
                 "merged_duplicates", "arxiv_attributed", "arxiv_rejected", "requests_made"):
         if key in summary:
             table.add_row(key.replace("_", " "), str(summary[key]))
-    out.print(table)
+    _out().print(table)
     for e in summary.get("errors", []):
-        err.print(f"[red]author {e['author']} failed:[/red] {e['error']}")
+        _err().print(f"[red]author {e['author']} failed:[/red] {e['error']}")
 
 
 def _print_profile(settings: Settings, author: str, limit: int = 50) -> None:
@@ -90,7 +97,7 @@ def _print_profile(settings: Settings, author: str, limit: int = 50) -> None:
     head.add_row("novelty / profile score / trust", f"{shown(card['novelty_pct'], '%')} / {shown(card['profile_score'])} / {shown(card['trust_score'])}")
     head.add_row("verification", f"{card['verification_level']}, {'claimed' if card['is_claimed'] else 'unclaimed'}")
     head.add_row("topics / close collaborators", f"{card['topics_count']} / {card['close_collaborators_count']}")
-    out.print(head)
+    _out().print(head)
     table = Table(title=f"{len(works)} works", title_justify="left")
     for col in ("type", "year", "venue", "cat", "first version", "code", "title / authors", "cites"):
         table.add_column(col, overflow="fold")
@@ -100,7 +107,7 @@ def _print_profile(settings: Settings, author: str, limit: int = 50) -> None:
             str(w["published_on"])[:10] if w["published_on"] is not None and w["published_on"] == w["published_on"] else "not known",
             "Code" if w["has_code"] else "", f"[bold]{w['title']}[/bold]\n{w['authors_display'] or ''}", str(w["cited_by_count"]),
         )
-    out.print(table)
+    _out().print(table)
 
 
 @app.command()
@@ -109,7 +116,7 @@ def demo(warehouse: Optional[Path] = typer.Option(Path("data/warehouse.duckdb"),
     from flows.refresh import backfill_authors
     from scholarflow.sample.build_sample import SAMPLE_AUTHORS
 
-    with err.status("backfilling the sample authors (Prefect flow run)…"):
+    with _err().status("backfilling the sample authors (Prefect flow run)…"):
         summary = backfill_authors(SAMPLE_AUTHORS, warehouse=str(warehouse), offline_sample=True, triggered_by="demo")
     _print_summary(summary)
     _print_profile(_settings(warehouse), SAMPLE_AUTHORS[0])
@@ -125,7 +132,7 @@ def backfill(author: str = typer.Argument(..., help="OpenAlex id (A…), ORCID, 
     settings = _settings(warehouse)
     if not offline_sample:
         settings.require_openalex_key()
-    with err.status(f"backfilling {author}…"):
+    with _err().status(f"backfilling {author}…"):
         summary = backfill_author(author, warehouse=str(settings.warehouse), offline_sample=offline_sample)
     _print_summary(summary)
 
@@ -138,7 +145,7 @@ def nightly(warehouse: Optional[Path] = WarehouseOpt, offline_sample: bool = Off
     settings = _settings(warehouse)
     if not offline_sample:
         settings.require_openalex_key()
-    with err.status("refreshing tracked authors…"):
+    with _err().status("refreshing tracked authors…"):
         summary = nightly_refresh(warehouse=str(settings.warehouse), offline_sample=offline_sample, triggered_by="operator")
     _print_summary(summary)
     if summary["status"] == "failed":
@@ -152,14 +159,14 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Saved OpenAlex JSON / J
     """Load saved responses through the same path as a fetch; a bad file writes nothing."""
     from flows.ingest import read_inputs, ingest_files
 
-    with Progress(TextColumn("checking files"), BarColumn(), MofNCompleteColumn(), console=err, transient=True) as bar:
+    with Progress(TextColumn("checking files"), BarColumn(), MofNCompleteColumn(), console=_err(), transient=True) as bar:
         task = bar.add_task("check", total=len(paths))
         for p in paths:
             read_inputs([str(p)], author)
             bar.advance(task)
     settings = _settings(warehouse)
     summary = ingest_files([str(p) for p in paths], author=author, warehouse=str(settings.warehouse))
-    out.print(f"ingested {summary['files']} file(s): {summary.get('works', 0)} works "
+    _out().print(f"ingested {summary['files']} file(s): {summary.get('works', 0)} works "
               f"({summary.get('works_new', 0)} new, {summary.get('works_changed', 0)} changed), run {summary['run_id']}")
 
 
@@ -178,7 +185,7 @@ def authors_add(author: str = typer.Argument(..., help="OpenAlex id (A…) or OR
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
         added = wh.track(key, note, datetime.now(timezone.utc))
         wh.publish()
-    out.print(f"{'tracking' if added else 'already tracking'} {key}")
+    _out().print(f"{'tracking' if added else 'already tracking'} {key}")
 
 
 @authors_app.command("list")
@@ -192,7 +199,7 @@ def authors_list(warehouse: Optional[Path] = WarehouseOpt) -> None:
     table = Table("author", "added at", "note")
     for r in rows.to_dict("records"):
         table.add_row(r["author_key"], str(r["added_at"])[:19], r["note"] or "")
-    out.print(table)
+    _out().print(table)
 
 
 @authors_app.command("remove")
@@ -208,7 +215,7 @@ def authors_remove(author: str, warehouse: Optional[Path] = WarehouseOpt) -> Non
         wh.publish()
     if not removed:
         raise UserError(f"{key} is not tracked")
-    out.print(f"no longer tracking {key}")
+    _out().print(f"no longer tracking {key}")
 
 
 @app.command()
@@ -247,8 +254,8 @@ def sql(query: str = typer.Argument(..., help="SQL to run, read-only, on the pub
     table = Table(*[str(c) for c in df.columns])
     for row in df.astype(object).where(df.notna(), None).itertuples(index=False):
         table.add_row(*["" if v is None else str(v) for v in row])
-    out.print(table)
-    out.print(f"{len(df)} row(s)")
+    _out().print(table)
+    _out().print(f"{len(df)} row(s)")
 
 
 def main() -> None:
@@ -256,10 +263,10 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except ScholarflowError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        _err().print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
-        err.print("aborted")
+        _err().print("aborted")
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

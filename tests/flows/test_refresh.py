@@ -1,0 +1,97 @@
+import pytest
+import duckdb
+
+from flows.deploy import nightly_deployment
+from flows.refresh import backfill_author, backfill_authors, nightly_refresh
+from scholarflow.errors import AmbiguousAuthorError, AuthorNotFoundError, ConfigError
+from scholarflow.settings import Settings
+from tests.conftest import SAMPLE_AUTHORS
+from warehouse import Warehouse, open_published
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def _published(tmp_path):
+    return open_published(tmp_path / "data" / "warehouse.duckdb")
+
+
+def test_backfill_of_the_sample_loads_merges_attributes_and_is_harmless_to_rerun(tmp_path):
+    first = backfill_authors(SAMPLE_AUTHORS, offline_sample=True)
+    assert first["status"] == "succeeded" and first["authors_failed"] == 0
+    assert (first["works_new"], first["merged_duplicates"]) == (13, 9)
+    assert (first["arxiv_attributed"], first["arxiv_rejected"]) == (2, 9)
+    con = _published(tmp_path)
+    card = con.execute("SELECT * FROM profile_card WHERE author_id = 'A5000000001'").df().iloc[0]
+    assert (card.works_count, card.h_index, card.cited_by_count, card.field) == (6, 5, 107, "CV")
+    # The big-team work came back whole from the singleton.
+    assert con.execute("SELECT author_count FROM works WHERE doi = '10.1109/tpami.2024.0000001'").fetchone()[0] == 120
+    assert con.execute("SELECT count(*) FROM authorships WHERE work_id = 'doi:10.1109/tpami.2024.0000001'").fetchone()[0] == 120
+    # The homonym's papers are reviewable but not on the page.
+    rejected = con.execute("SELECT count(*) FROM author_works WHERE author_id = 'A5000000001' AND NOT is_attributed").fetchone()[0]
+    assert rejected == 3
+    assert con.execute("SELECT count(*) FROM profile_works WHERE work_id = 'arxiv:2402.01111'").fetchone()[0] == 0
+    # Non-ASCII name, TeX title read as text, Code badge from the arXiv comment (gitlab).
+    lw = con.execute("SELECT title, has_code, code_url FROM profile_works WHERE author_id = 'A5000000002' AND title LIKE 'ε%'").fetchone()
+    assert lw == ("ε-Greedy Exploration Revisited: State-Dependent Schedules", True, "https://gitlab.com/lwroblewska/eps-schedules")
+    assert con.execute("SELECT display_name FROM authors WHERE author_id = 'A5000000002'").fetchone()[0] == "Łucja Wróblewska"
+    # Missing OpenAlex abstract filled from arXiv.
+    assert con.execute("SELECT abstract IS NOT NULL FROM works WHERE work_id = 'arxiv:2202.07940'").fetchone()[0]
+    before = con.execute("SELECT count(*) FROM works").fetchone()[0]
+    con.close()
+    raw = _published(tmp_path).execute("SELECT count(*) FROM raw_responses").fetchone()[0]
+    assert raw == first["requests_made"] == 14
+
+    second = backfill_authors(SAMPLE_AUTHORS, offline_sample=True)
+    assert (second["works_new"], second["works_changed"]) == (0, 0)
+    con = _published(tmp_path)
+    assert con.execute("SELECT count(*) FROM works").fetchone()[0] == before
+    assert con.execute("SELECT count(*) FROM runs WHERE status = 'succeeded'").fetchone()[0] == 2
+    con.close()
+
+
+def test_backfill_by_orcid_and_ambiguous_name(tmp_path):
+    summary = backfill_author("0000-0002-1825-0097", offline_sample=True)
+    assert summary["status"] == "succeeded"
+    with pytest.raises(AmbiguousAuthorError) as info:
+        backfill_author("Boxiao Liu", offline_sample=True)
+    assert {c["author_id"] for c in info.value.candidates} == {"A5000000001", "A5000000003"}
+    assert "SenseTime Research" in str(info.value)
+
+
+def test_nightly_one_failure_does_not_stop_the_others(tmp_path):
+    settings = Settings()
+    with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
+        import datetime as dt
+        now = dt.datetime.now(dt.timezone.utc)
+        wh.track("A5000000002", None, now)
+        wh.track("A5999999999", "not in the sample", now)
+    summary = nightly_refresh(offline_sample=True)
+    assert summary["status"] == "partial" and summary["authors_failed"] == 1
+    assert summary["errors"][0]["author"] == "A5999999999"
+    con = _published(tmp_path)
+    row = con.execute("SELECT status, authors_failed, errors FROM runs").fetchone()
+    assert row[0] == "partial" and row[1] == 1 and "A5999999999" in row[2]
+    assert con.execute("SELECT works_count FROM profile_card WHERE author_id = 'A5000000002'").fetchone()[0] == 4
+    con.close()
+
+
+def test_unknown_author_backfill_fails_and_keeps_data(tmp_path):
+    backfill_author("A5000000002", offline_sample=True)
+    with pytest.raises(AuthorNotFoundError):
+        backfill_author("A5999999999", offline_sample=True)
+    con = _published(tmp_path)
+    assert con.execute("SELECT count(*) FROM profile_works").fetchone()[0] == 4
+    assert con.execute("SELECT status FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()[0] == "failed"
+    con.close()
+
+
+def test_live_run_without_key_stops_before_any_work(tmp_path):
+    with pytest.raises(ConfigError, match="OPENALEX_API_KEY"):
+        backfill_author("A5000000002")
+    assert not (tmp_path / "data").exists()
+
+
+def test_nightly_deployment_has_the_cron_schedule():
+    deployment = nightly_deployment()
+    assert deployment.name == "nightly"
+    assert deployment.schedules[0].schedule.cron == "0 3 * * *"

@@ -1,0 +1,89 @@
+"""The command line: one clear line and a non-zero exit for every bad input, nothing written."""
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scholarflow.settings import SAMPLE_DIR
+
+SCHOLARFLOW = str(Path(sys.executable).with_name("scholarflow"))
+
+
+def run(monkeypatch, capsys, *args):
+    """Run the real console command in a subprocess: real exit code, real stderr."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENALEX_API_KEY"}
+    env["PREFECT_LOGGING_LEVEL"] = "WARNING"
+    proc = subprocess.run([SCHOLARFLOW, *args], capture_output=True, text=True, env=env, timeout=300,
+                          stdin=subprocess.DEVNULL)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+@pytest.fixture
+def published(tmp_path, monkeypatch, capsys):
+    code, _, err = run(monkeypatch, capsys, "backfill", "A5000000002", "--offline-sample")
+    assert code == 0, err
+    return tmp_path / "data" / "warehouse.duckdb"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["backfill", "0000-0002-1825-0098"], "malformed ORCID"),
+    (["backfill", "A5000000002"], "OPENALEX_API_KEY is not set"),
+    (["nightly"], "OPENALEX_API_KEY is not set"),
+    (["ingest", "missing.json"], "missing.json: can't read it"),
+    (["ingest", "notes.txt"], "notes.txt: not a recognised OpenAlex or arXiv response"),
+    (["ingest", "--author", "Jason", "notes.txt"], "not an OpenAlex author id"),
+    (["authors", "add", "Jason Priem"], "neither an OpenAlex author id nor an ORCID"),
+    (["profile", "A5000000001"], "no warehouse at"),
+    (["sql", "SELECT 1"], "no warehouse at"),
+])
+def test_user_errors_are_one_line_and_non_zero(tmp_path, monkeypatch, capsys, args, message):
+    (tmp_path / "notes.txt").write_text("just some notes")
+    code, _, err = run(monkeypatch, capsys, *args)
+    assert code == 2
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "data" / "warehouse.duckdb").exists()
+
+
+def test_unwritable_warehouse_path(tmp_path, monkeypatch, capsys):
+    (tmp_path / "blocker").write_text("a file, not a folder")
+    code, _, err = run(monkeypatch, capsys, "authors", "add", "A5000000001", "--warehouse", str(tmp_path / "blocker" / "w.duckdb"))
+    assert code == 2 and "warehouse" in err and "Traceback" not in err
+
+
+def test_bad_ingest_after_good_data_leaves_the_warehouse_unchanged(published, tmp_path, monkeypatch, capsys):
+    before = _digest(published)
+    good = SAMPLE_DIR / "openalex" / "works_A5000000001_p1.json"
+    (tmp_path / "broken.json").write_text('{"meta": {}, "results": [{"id": "https://openalex.org/W1"}')
+    code, _, err = run(monkeypatch, capsys, "ingest", str(good), str(tmp_path / "broken.json"))
+    assert code == 2 and "broken.json" in err
+    assert _digest(published) == before
+
+
+def test_ingest_profile_sql_and_authors(published, tmp_path, monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "ingest", "--author", "A5000000001",
+                         str(SAMPLE_DIR / "openalex" / "works_A5000000001_p1.json"),
+                         str(SAMPLE_DIR / "openalex" / "works_A5000000001_p2.json"),
+                         str(SAMPLE_DIR / "arxiv" / "au_Boxiao_Liu.xml"))
+    assert code == 0, err
+    assert "ingested 3 file(s)" in out
+    code, out, _ = run(monkeypatch, capsys, "profile", "A5000000001")
+    assert code == 0 and "Boxiao Liu" in out and "TokenMix" in out and "Code" in out
+    code, out, _ = run(monkeypatch, capsys, "sql", "SELECT count(*) AS n FROM profile_works WHERE author_id = 'A5000000001'")
+    assert code == 0 and "1 row(s)" in out
+    code, _, err = run(monkeypatch, capsys, "sql", "DELETE FROM works")
+    assert code == 2 and "query failed" in err and "read-only" in err
+    for args in (["authors", "add", "A5000000001"], ["authors", "add", "https://orcid.org/0000-0002-1825-0097"]):
+        assert run(monkeypatch, capsys, *args)[0] == 0
+    code, out, _ = run(monkeypatch, capsys, "authors", "list")
+    assert "A5000000001" in out and "0000-0002-1825-0097" in out
+    assert run(monkeypatch, capsys, "authors", "remove", "A5000000001")[0] == 0
+    code, _, err = run(monkeypatch, capsys, "authors", "remove", "A5000000001")
+    assert code == 2 and "not tracked" in err

@@ -1,0 +1,124 @@
+import datetime as dt
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pandas as pd
+import pytest
+
+from connectors.files import read_saved
+from scholarflow.errors import WarehouseError
+from scholarflow.settings import SAMPLE_DIR
+from transforms.assemble import AuthorInput, assemble
+from warehouse import Warehouse, open_published
+from warehouse.store import TABLE_KEYS
+
+DAY = dt.date(2026, 11, 22)
+
+
+def _sample_frames(wh):
+    def j(name):
+        return read_saved(SAMPLE_DIR / "openalex" / name)
+
+    works = j("works_A5000000001_p1.json").openalex_works + j("works_A5000000001_p2.json").openalex_works
+    entries = read_saved(SAMPLE_DIR / "arxiv" / "au_Boxiao_Liu.xml").arxiv_entries
+    author = j("author_A5000000001.json").openalex_authors[0]
+    return assemble([AuthorInput("A5000000001", "Boxiao Liu", record=author, openalex_works=works, arxiv_entries=entries)],
+                    wh.work_identifiers())
+
+
+def _snapshot(con):
+    out = {}
+    for table, (keys, _) in TABLE_KEYS.items():
+        out[table] = con.execute(f"SELECT * FROM {table} ORDER BY {', '.join(keys)}").df()
+    return out
+
+
+def _same(a, b):
+    assert a.keys() == b.keys()
+    for t in a:
+        pd.testing.assert_frame_equal(a[t], b[t], obj=t)
+
+
+@pytest.fixture
+def wh(tmp_path):
+    with Warehouse(tmp_path / ".w.work.duckdb", tmp_path / "w.duckdb") as w:
+        yield w
+
+
+def test_loading_twice_changes_nothing(wh):
+    first = wh.load(_sample_frames(wh).tables(), DAY)
+    before = _snapshot(wh.con)
+    second = wh.load(_sample_frames(wh).tables(), DAY)
+    assert first.works_new > 0 and (second.works_new, second.works_changed) == (0, 0)
+    _same(before, _snapshot(wh.con))
+    dupes = wh.con.execute("SELECT count(*) - count(DISTINCT work_id) FROM works").fetchone()[0]
+    assert dupes == 0
+
+
+def test_a_crash_mid_load_leaves_the_previous_state_whole_and_a_rerun_completes(wh):
+    wh.load(_sample_frames(wh).tables(), DAY)
+    before = _snapshot(wh.con)
+    frames = _sample_frames(wh)
+    frames.works.loc[:, "cited_by_count"] += 1000  # a changed night...
+    with pytest.raises(RuntimeError, match="injected"):
+        wh.load(frames.tables(), DAY + dt.timedelta(days=1), fail_after="authorships")  # ...that dies part-way
+    _same(before, _snapshot(wh.con))
+    result = wh.load(frames.tables(), DAY + dt.timedelta(days=1))
+    assert result.works_changed == len(frames.works)
+    assert wh.con.execute("SELECT count(*) FROM author_metrics_history").fetchone()[0] == 2
+
+
+def test_schema_has_keys_not_null_and_comments(wh):
+    missing = wh.con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE comment IS NULL OR comment = '' "
+        "UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal AND (comment IS NULL OR comment = '')"
+    ).fetchall()
+    assert missing == []
+    pks = {r[0] for r in wh.con.execute("SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'").fetchall()}
+    assert set(TABLE_KEYS) | {"runs", "raw_responses", "tracked_authors"} <= pks
+
+
+def test_published_copy_is_read_only_and_a_held_reader_survives_a_publish(wh, tmp_path):
+    wh.load(_sample_frames(wh).tables(), DAY)
+    wh.publish()
+    reader = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import duckdb, sys
+            con = duckdb.connect({str(tmp_path / 'w.duckdb')!r}, read_only=True)
+            print(con.execute("SELECT count(*) FROM works").fetchone()[0], flush=True)
+            sys.stdin.readline()   # hold the connection while the pipeline publishes
+            print(con.execute("SELECT count(*) FROM works").fetchone()[0], flush=True)
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    before = int(reader.stdout.readline())
+    wh.con.execute("DELETE FROM works WHERE work_id = (SELECT min(work_id) FROM works)")
+    wh.publish()  # not blocked by the reader
+    out, _ = reader.communicate("go\n", timeout=60)
+    assert int(out.strip()) == before  # the old snapshot, whole
+    con = open_published(tmp_path / "w.duckdb")
+    assert con.execute("SELECT count(*) FROM works").fetchone()[0] == before - 1  # a new reader sees the new one
+    with pytest.raises(duckdb.Error):
+        con.execute("DELETE FROM works")
+    con.close()
+
+
+def test_second_writer_gets_a_clear_error(tmp_path):
+    path = tmp_path / ".w.work.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,sys; c=duckdb.connect({str(path)!r}); print('ok', flush=True); sys.stdin.readline()"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "ok"
+    try:
+        with pytest.raises(WarehouseError, match="another scholarflow process"):
+            Warehouse(path, tmp_path / "w.duckdb")
+    finally:
+        holder.communicate("\n", timeout=30)
+
+
+def test_unwritable_location_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(WarehouseError):
+        Warehouse(blocker / "w.work.duckdb", blocker / "w.duckdb")
