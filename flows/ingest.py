@@ -52,10 +52,7 @@ def ingest_files(paths: list[str], author: str | None = None, warehouse: str | N
     """Ingest saved OpenAlex / arXiv responses; with `author`, attribute them to that author."""
     log = get_run_logger()
     payloads = read_inputs(paths, author)
-    settings = Settings()
-    if warehouse:
-        settings.warehouse_path = Path(warehouse)
-        settings.__dict__.pop("warehouse", None)
+    settings = Settings().with_warehouse(warehouse)
     run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     started = datetime.now(timezone.utc)
     landing = RawLanding(settings.raw_dir, run_id)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
@@ -22,14 +21,6 @@ from scholarflow.wiring import make_clients
 from warehouse import Warehouse
 
 __all__ = ["backfill_author", "nightly_refresh", "refresh_authors", "summary_markdown"]
-
-
-def _settings(warehouse: str | None) -> Settings:
-    settings = Settings()
-    if warehouse:
-        settings.warehouse_path = Path(warehouse)
-        settings.__dict__.pop("warehouse", None)
-    return settings
 
 
 def summary_markdown(summary: dict) -> str:
@@ -47,7 +38,7 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
                     warehouse: str | None, offline_sample: bool, stop_on_error: bool) -> dict:
     """Run resolve → fetch → transform → load → publish for the authors; return the run summary."""
     log = get_run_logger()
-    settings = _settings(warehouse)
+    settings = Settings().with_warehouse(warehouse)
     run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     # Fails here, before any work, when a live run has no key.
     clients = make_clients(settings, run_id, replay_dir=SAMPLE_DIR if offline_sample else None)
@@ -113,7 +104,7 @@ def backfill_authors(authors: list[str], warehouse: str | None = None, offline_s
 def nightly_refresh(warehouse: str | None = None, offline_sample: bool = False,
                     triggered_by: str = "schedule") -> dict:
     """Refresh every tracked author; one author's failure is recorded and does not stop the others."""
-    settings = _settings(warehouse)
+    settings = Settings().with_warehouse(warehouse)
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
         keys = list(wh.tracked()["author_key"])
     if not keys:

@@ -39,11 +39,7 @@ OfflineOpt = typer.Option(False, "--offline-sample", help="Answer every request 
 
 
 def _settings(warehouse: Optional[Path]) -> Settings:
-    settings = Settings()
-    if warehouse:
-        settings.warehouse_path = warehouse
-        settings.__dict__.pop("warehouse", None)
-    return settings
+    return Settings().with_warehouse(warehouse)
 
 
 def _validate_author_key(author: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -36,7 +35,13 @@ class Settings(BaseSettings):
     arxiv_page_size: int = Field(default=200, ge=1, le=2000, alias="SCHOLARFLOW_ARXIV_PAGE_SIZE")
     arxiv_max_results: int = Field(default=2000, ge=1, le=30000, alias="SCHOLARFLOW_ARXIV_MAX_RESULTS")
 
-    @cached_property
+    def with_warehouse(self, path: str | Path | None) -> "Settings":
+        """Return these settings pointed at another published warehouse path (None keeps them)."""
+        if path is None:
+            return self
+        return self.model_copy(update={"warehouse_path": Path(path)})
+
+    @property
     def warehouse(self) -> Path:
         """The published, read-only copy that analysts and pages open."""
         return self.warehouse_path or self.home / "warehouse.duckdb"

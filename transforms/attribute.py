@@ -85,6 +85,8 @@ def attribute_works(
         known_cats.update(cats or [])
     known_archives = {c.split(".")[0] for c in known_cats}
 
+    ships_by_work = {w: g for w, g in ships.groupby("work_id")}
+    category_by_work = recs.dropna(subset=["category"]).drop_duplicates("work_id").set_index("work_id")["category"].to_dict()
     rows = []
     for wid in work_ids:
         if wid in id_works:
@@ -93,7 +95,7 @@ def attribute_works(
         if wid in orcid_works:
             rows.append([aid, wid, 1.0, True, "orcid", json.dumps({"orcid": orcid}), None])
             continue
-        w_ships = ships[ships["work_id"] == wid]
+        w_ships = ships_by_work.get(wid, ships.iloc[0:0])
         name_pts, matched = _name_points(list(w_ships["author_name"].dropna()), variants)
         if not name_pts:
             rows.append([aid, wid, 0.0, False, "no_name_match", json.dumps({"name_match": 0}), None])
@@ -101,8 +103,7 @@ def attribute_works(
         others = {k for n, k in zip(w_ships["author_name"], w_ships["author_name"].map(_person_key)) if k and n != matched}
         shared = sorted(others & known_coauthors)
         co_pts = 0.5 if len(shared) >= 2 else 0.35 if shared else 0.0
-        primary = recs.loc[recs["work_id"] == wid, "category"].dropna()
-        category = primary.iloc[0] if len(primary) else None
+        category = category_by_work.get(wid)
         cat_pts = 0.2 if category in known_cats else 0.1 if category and category.split(".")[0] in known_archives else 0.0
         confidence = round(name_pts + co_pts + cat_pts, 3)
         evidence = {

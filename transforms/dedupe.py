@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from itertools import groupby
 
 import pandas as pd
 
@@ -56,17 +57,18 @@ def cluster_records(staged: Staged) -> pd.DataFrame:
     reason: dict[str, str] = {}
     ids = staged.identifiers[staged.identifiers["scheme"].isin(LINK_SCHEMES)]
     for scheme in LINK_SCHEMES:
-        for _, group in ids[ids["scheme"] == scheme].groupby("value"):
-            members = list(group["record_key"])
+        shared = ids[(ids["scheme"] == scheme) & ids["value"].duplicated(keep=False)]
+        for members in shared.groupby("value")["record_key"].agg(list):
             for other in members[1:]:
                 if uf.union(members[0], other):
                     reason.setdefault(other, f"shared_{scheme}")
     # A preprint and its published version: equal title key, close years, a shared family name.
     recs = staged.records[staged.records["title_key"].notna()]
-    for _, group in recs.groupby("title_key"):
-        if len(group) < 2:
-            continue
-        rows = group.to_dict("records")
+    recs = recs[recs["title_key"].duplicated(keep=False)]
+    by_title: dict[str, list[dict]] = {}
+    for row in recs[["record_key", "title_key", "is_preprint", "publication_year", "folded_authors"]].to_dict("records"):
+        by_title.setdefault(row["title_key"], []).append(row)
+    for rows in by_title.values():
         for i, a in enumerate(rows):
             for b in rows[i + 1 :]:
                 if a["is_preprint"] == b["is_preprint"]:
@@ -119,11 +121,11 @@ def assign_work_ids(staged: Staged, clusters: pd.DataFrame, existing: pd.DataFra
         .sort_values(["_rank", "value"], kind="stable")
     )
     known = ids.merge(existing[["scheme", "value", "work_id"]], on=["scheme", "value"], how="inner")
+    previous = known.groupby("cluster")["work_id"].min().to_dict()
+    members = clusters.groupby("cluster")["record_key"].agg(list).to_dict()
     out = {}
-    for cluster, group in ids.groupby("cluster"):
-        previous = sorted(known.loc[known["cluster"] == cluster, "work_id"].unique())
-        members = list(clusters.loc[clusters["cluster"] == cluster, "record_key"])
-        out[cluster] = previous[0] if previous else _canonical_id(group, members)
+    for cluster, group in ids.groupby("cluster", sort=False):
+        out[cluster] = previous.get(cluster) or _canonical_id(group, members[cluster])
     mapping = clusters[["record_key", "cluster", "link_reason"]].copy()
     mapping["work_id"] = mapping["cluster"].map(out)
     missing = mapping["work_id"].isna()
@@ -145,9 +147,49 @@ class Merged:
     record_map: pd.DataFrame  # record_key -> work_id, with the rule that linked it
 
 
-def _first(series: pd.Series):
-    s = series.dropna()
-    return s.iloc[0] if len(s) else None
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, float) and value != value) and value is not pd.NA
+
+
+def _first(values):
+    return next((v for v in values if _present(v)), None)
+
+
+def _merge_group(work_id: str, group) -> dict:
+    """Return one work row from its copies (ranked: published, OpenAlex, most authors first)."""
+    g = list(group)
+    best = g[0]
+    # The first version's date: arXiv's `published` where a copy is on arXiv (OpenAlex often
+    # has only the year, as YYYY-01-01), else the earliest date any copy reports.
+    arxiv_dates = [r["published_on"] for r in g if r["source"] == "arxiv" and _present(r["published_on"])]
+    dates = arxiv_dates or [r["published_on"] for r in g if _present(r["published_on"])]
+    category = _first(r["category"] for r in g)
+    code = _first(r["code_url"] for r in g)
+    by_cites = sorted(g, key=lambda r: -r["cited_by_count"])
+    longest = max(g, key=lambda r: r["_abstract_len"])
+    dois = [r["doi"] for r in g if _present(r["doi"])]
+    return {
+        "work_id": work_id,
+        "title": _first([best["title"]] + [r["title"] for r in g]),
+        "title_key": _first([best["title_key"]] + [r["title_key"] for r in g]),
+        "publication_year": _first([best["publication_year"]] + [r["publication_year"] for r in g]),
+        "published_on": min(dates) if dates else None,
+        "work_type": best["work_type"],
+        "venue": _first([best["venue"]] + [r["venue"] for r in g]),
+        "arxiv_id": min((r["arxiv_id"] for r in g if _present(r["arxiv_id"])), default=None),
+        "doi": _first([d for d in dois if not d.startswith("10.48550/")] + dois),
+        "category": category,
+        "category_short": category.split(".", 1)[1] if category and "." in category else category,
+        "abstract": longest["abstract"] if longest["_abstract_len"] else None,
+        "has_code": code is not None,
+        "code_url": code,
+        "cited_by_count": int(by_cites[0]["cited_by_count"]),
+        "fwci": _first(r["fwci"] for r in by_cites),
+        "citation_normalized_percentile": _first(r["citation_normalized_percentile"] for r in by_cites),
+        "primary_topic_id": _first(r["primary_topic_id"] for r in g),
+        "author_count": int(max(r["author_count"] for r in g)),
+        "record_count": len(g),
+    }
 
 
 def merge_works(staged: Staged, record_map: pd.DataFrame) -> Merged:
@@ -161,43 +203,8 @@ def merge_works(staged: Staged, record_map: pd.DataFrame) -> Merged:
         _abstract_len=recs["abstract"].fillna("").str.len(),
     ).sort_values(["work_id", "_rank_pub", "_rank_src", "author_count", "record_key"],
                   ascending=[True, True, True, False, True])
-    rows = []
-    for work_id, g in recs.groupby("work_id", sort=True):
-        best = g.iloc[0]
-        by_abstract = g.sort_values("_abstract_len", ascending=False)
-        arxiv_rows = g[g["category"].notna()]
-        category = arxiv_rows.iloc[0]["category"] if len(arxiv_rows) else None
-        # The first version's date: arXiv's `published` where a copy is on arXiv (OpenAlex often
-        # has only the year, as YYYY-01-01), else the earliest date any copy reports.
-        arxiv_dates = g.loc[g["source"] == "arxiv", "published_on"].dropna()
-        dates = arxiv_dates if len(arxiv_dates) else g["published_on"].dropna()
-        code = _first(g["code_url"])
-        rows.append(
-            {
-                "work_id": work_id,
-                "title": best["title"] if best["title"] else _first(g["title"]),
-                "title_key": best["title_key"] if best["title_key"] else _first(g["title_key"]),
-                "publication_year": best["publication_year"] if pd.notna(best["publication_year"]) else _first(g["publication_year"]),
-                "published_on": dates.min() if len(dates) else None,
-                "work_type": best["work_type"],
-                "venue": best["venue"] if best["venue"] else _first(g["venue"]),
-                "arxiv_id": _first(g["arxiv_id"].sort_values()),
-                "doi": _first(g.loc[~g["doi"].fillna("").str.startswith("10.48550/"), "doi"]) or _first(g["doi"]),
-                "category": category,
-                "category_short": category.split(".", 1)[1] if category and "." in category else category,
-                "abstract": by_abstract.iloc[0]["abstract"] if by_abstract.iloc[0]["_abstract_len"] else None,
-                "has_code": code is not None,
-                "code_url": code,
-                "cited_by_count": int(g["cited_by_count"].max()),
-                "fwci": _first(g.sort_values("cited_by_count", ascending=False)["fwci"]),
-                "citation_normalized_percentile": _first(
-                    g.sort_values("cited_by_count", ascending=False)["citation_normalized_percentile"]
-                ),
-                "primary_topic_id": _first(g["primary_topic_id"]),
-                "author_count": int(g["author_count"].max()),
-                "record_count": len(g),
-            }
-        )
+    rows = [_merge_group(work_id, group) for work_id, group in groupby(
+        recs.to_dict("records"), key=lambda r: r["work_id"])]
     works = pd.DataFrame(rows, columns=WORK_COLUMNS)
     works["publication_year"] = works["publication_year"].astype("Int64")
 
