@@ -10,6 +10,9 @@ import pytest
 from connectors.http import HttpClient, RetryPolicy
 from connectors.landing import RawLanding
 
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 SAMPLE_AUTHORS = ["A5000000001", "A5000000002", "A5000000003"]
 
