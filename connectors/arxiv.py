@@ -125,7 +125,7 @@ def search_url(search: arxiv.Search, start: int, page_size: int) -> str:
 def _checker(first_page: bool):
     """Return a check for HttpClient.get that turns arXiv's soft failures into retries."""
 
-    def check(landed: LandedResponse, attempt: int) -> None:
+    def check(landed: LandedResponse, attempt: int) -> Feed:
         body = landed.body.strip()
         if body.startswith(b"Rate exceeded"):
             raise TransientFetchError(landed.url, attempt, landed.status, "arXiv says 'Rate exceeded.'", retry_after=10)
@@ -138,6 +138,7 @@ def _checker(first_page: bool):
         if not feed.entries:
             if not first_page or attempt <= EMPTY_FIRST_PAGE_RETRIES:
                 raise TransientFetchError(landed.url, attempt, landed.status, "arXiv returned an empty page")
+        return feed
 
     return check
 
@@ -155,8 +156,7 @@ class ArxivConnector:
         limit = search.max_results or self.max_results
         while start < limit and (total is None or start < total):
             size = min(self.page_size, limit - start)
-            landed = self.http.get(search_url(search, start, size), source=SOURCE, check=_checker(start == 0))
-            feed = parse_feed(landed.body)
+            _, feed = self.http.get_parsed(search_url(search, start, size), source=SOURCE, check=_checker(start == 0))
             total = feed.total_results if feed.total_results is not None else 0
             yield from feed.entries
             if not feed.entries:

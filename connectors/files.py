@@ -30,6 +30,7 @@ class SavedPayload:
     openalex_works: list[dict] = field(default_factory=list)
     openalex_authors: list[dict] = field(default_factory=list)
     arxiv_entries: list[dict] = field(default_factory=list)
+    raw: bytes = b""  # the file's bytes as read, for the raw landing
 
 
 def _entity_kind(obj: dict) -> str | None:
@@ -126,6 +127,8 @@ def read_saved(path: str | Path) -> SavedPayload:
     except OSError as exc:
         raise InputFileError(str(p), f"can't read it ({exc.strerror or exc})") from None
     try:
-        return _from_bytes(str(p), data)
+        payload = _from_bytes(str(p), data)
+        payload.raw = data
+        return payload
     except (ValueError, UnicodeDecodeError, EOFError, OSError) as exc:
         raise InputFileError(str(p), f"not a recognised OpenAlex or arXiv response: {exc}") from None

@@ -11,13 +11,14 @@ retries sit over it.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Callable
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import requests
@@ -34,8 +35,9 @@ __all__ = ["HttpClient", "RetryPolicy", "Check"]
 
 log = logging.getLogger("scholarflow.http")
 
-# check(landed, attempt) raises TransientFetchError to ask for a retry, or any FetchError to stop.
-Check = Callable[[LandedResponse, int], None]
+# check(landed, attempt) returns the parsed body, raises TransientFetchError to ask for a
+# retry, or any other FetchError to stop. Parsing once, here, serves both the check and the caller.
+Check = Callable[[LandedResponse, int], Any]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 524})
 
@@ -70,8 +72,6 @@ def _retry_after_seconds(headers, body: bytes) -> float | None:
             except (TypeError, ValueError):
                 pass
     if body[:1] == b"{" and b"retryAfter" in body:
-        import json
-
         try:
             return float(json.loads(body)["retryAfter"])
         except (ValueError, KeyError, TypeError):
@@ -125,6 +125,18 @@ class HttpClient:
         `url` must not contain secrets: they go in `secret_params`, are added on the wire
         only, and never reach the landing, the logs or an error.
         """
+        return self.get_parsed(url, source=source, secret_params=secret_params, headers=headers, check=check)[0]
+
+    def get_parsed(
+        self,
+        url: str,
+        *,
+        source: str,
+        check: Check | None,
+        secret_params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[LandedResponse, Any]:
+        """Return (landed response, what `check` parsed from it), retrying as `get` does."""
         host = urlsplit(url).netloc
         attempt = 0
         with self._host_lock(host):
@@ -145,7 +157,7 @@ class HttpClient:
                     log.warning("retrying in %.1f s: %s", wait, exc)
                     self.sleep(wait)
 
-    def _attempt(self, url, host, attempt, source, secret_params, headers, check) -> LandedResponse:
+    def _attempt(self, url, host, attempt, source, secret_params, headers, check) -> tuple[LandedResponse, Any]:
         self._throttle(host)
         self.requests_made += 1
         try:
@@ -166,6 +178,4 @@ class HttpClient:
         if status >= 400:
             detail = redact(body[:200].decode("utf-8", "replace")).replace("\n", " ")
             raise SourceRejectedError(url, attempt, status, f"request refused: {detail}")
-        if check is not None:
-            check(landed, attempt)
-        return landed
+        return landed, (check(landed, attempt) if check is not None else None)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["LandedResponse", "RawLanding", "read_body"]
+__all__ = ["LandedResponse", "RawLanding"]
 
 
 @dataclass(frozen=True)
@@ -90,8 +90,3 @@ class RawLanding:
         """Return the index rows of everything landed by this run so far."""
         return [r.index_row() for r in self.landed]
 
-
-def read_body(root: Path, rel_path: str) -> bytes:
-    """Return the bytes of a landed body, for re-parsing without a refetch."""
-    with gzip.open(Path(root) / rel_path, "rb") as fh:
-        return fh.read()

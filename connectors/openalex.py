@@ -22,7 +22,6 @@ __all__ = [
     "OpenAlexConnector",
     "WORK_FIELDS",
     "AUTHOR_FIELDS",
-    "parse_entity",
     "parse_list_page",
     "openalex_author_key",
     "orcid_key",
@@ -30,7 +29,6 @@ __all__ = [
 
 SOURCE = "openalex"
 PAGE_SIZE = 100
-MAX_IDS_PER_FILTER = 100
 
 WORK_FIELDS = [
     "id", "doi", "title", "display_name", "publication_year", "publication_date", "ids", "type",
@@ -81,22 +79,23 @@ def _with_params(url: str, **params) -> str:
     return f"{url}{'&' if '?' in url else '?'}{query}"
 
 
-def _json(landed: LandedResponse) -> dict:
+def _entity(landed: LandedResponse, attempt: int) -> dict:
+    """Check for HttpClient: the body as one JSON object, or a refusal that retrying can't mend."""
     try:
         data = json.loads(landed.body)
     except ValueError:
-        raise SourceRejectedError(landed.url, 1, landed.status, "answer is not JSON") from None
+        raise SourceRejectedError(landed.url, attempt, landed.status, "answer is not JSON") from None
     if not isinstance(data, dict):
-        raise SourceRejectedError(landed.url, 1, landed.status, "answer is not a JSON object")
+        raise SourceRejectedError(landed.url, attempt, landed.status, "answer is not a JSON object")
     return data
 
 
-def parse_entity(body: bytes) -> dict:
-    """Return one OpenAlex entity (work or author) from response bytes."""
-    data = json.loads(body)
-    if not isinstance(data, dict) or "id" not in data:
-        raise ValueError("not an OpenAlex entity (no 'id')")
-    return data
+def _page(landed: LandedResponse, attempt: int) -> tuple[list[dict], str | None, int | None]:
+    """Check for HttpClient: the body as a list page (results, next_cursor, count)."""
+    try:
+        return parse_list_page(landed.body)
+    except ValueError as exc:
+        raise SourceRejectedError(landed.url, attempt, landed.status, str(exc)) from None
 
 
 def parse_list_page(body: bytes) -> tuple[list[dict], str | None, int | None]:
@@ -116,8 +115,9 @@ class OpenAlexConnector:
         self._secret = {"api_key": api_key} if api_key else None
         self._headers = {"From": email} if email else None
 
-    def _get(self, url: str) -> LandedResponse:
-        return self.http.get(url, source=SOURCE, secret_params=self._secret, headers=self._headers)
+    def _get(self, url: str, parse):
+        """Return what `parse` makes of the landed answer to `url`."""
+        return self.http.get_parsed(url, source=SOURCE, check=parse, secret_params=self._secret, headers=self._headers)[1]
 
     def get_author(self, author_key: str) -> dict:
         """Return the author record for an OpenAlex id or an ORCID (merged ids are followed)."""
@@ -129,7 +129,7 @@ class OpenAlexConnector:
             raise UserError(f"'{author_key}' is neither an OpenAlex author id (A…) nor an ORCID")
         url = _with_params(Authors(ref).url, select=",".join(AUTHOR_FIELDS))
         try:
-            return _json(self._get(url))
+            return self._get(url, _entity)
         except SourceRejectedError as exc:
             if exc.status == 404:
                 raise AuthorNotFoundError(f"OpenAlex has no author {author_key}") from None
@@ -138,22 +138,19 @@ class OpenAlexConnector:
     def search_authors(self, name: str, limit: int = 10) -> list[dict]:
         """Return up to `limit` candidate authors for a name (a paid `search=` call: use sparingly)."""
         url = _with_params(Authors().search(name).select(AUTHOR_FIELDS).url, per_page=limit)
-        results, _, _ = parse_list_page(self._get(url).body)
-        return results
+        return self._get(url, _page)[0]
 
     def get_work(self, work_id: str) -> dict:
         """Return one work with every authorship (the singleton is never truncated; it is free)."""
         url = _with_params(Works(work_id).url, select=",".join(WORK_FIELDS))
-        return _json(self._get(url))
+        return self._get(url, _entity)
 
     def iter_author_works(self, author_id: str) -> Iterator[dict]:
         """Yield every work of the author, cursor-paged, with truncated authorships refetched."""
         base = Works().filter(author={"id": author_id}).select(WORK_FIELDS).url
         cursor = "*"
         while cursor:
-            landed = self._get(_with_params(base, per_page=PAGE_SIZE, cursor=cursor))
-            _json(landed)
-            results, cursor, _ = parse_list_page(landed.body)
+            results, cursor, _ = self._get(_with_params(base, per_page=PAGE_SIZE, cursor=cursor), _page)
             for work in results:
                 # List responses cut authorships at 100; the singleton has them all.
                 if work.get("is_authors_truncated"):
@@ -161,15 +158,3 @@ class OpenAlexConnector:
                 yield work
             if not results:
                 break
-
-    def get_works_by_ids(self, work_ids: list[str]) -> list[dict]:
-        """Return works for up to 100 ids per call (OR-ed in one filter)."""
-        out: list[dict] = []
-        for i in range(0, len(work_ids), MAX_IDS_PER_FILTER):
-            chunk = work_ids[i : i + MAX_IDS_PER_FILTER]
-            url = _with_params(
-                Works().filter_or(openalex_id=chunk).select(WORK_FIELDS).url, per_page=len(chunk)
-            )
-            out.extend(parse_list_page(self._get(url).body)[0])
-        return out
-

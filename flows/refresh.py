@@ -7,14 +7,13 @@ so yesterday's data stays as it was.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timezone
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Failed
 
-from flows.steps import fetch_author, load_run, publish_warehouse, resolve_author, transform_run
+from flows.steps import fetch_author, load_and_publish, new_run_id, resolve_author
 from scholarflow.errors import ScholarflowError
 from scholarflow.settings import SAMPLE_DIR, Settings
 from scholarflow.wiring import make_clients
@@ -39,10 +38,10 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
     """Run resolve → fetch → transform → load → publish for the authors; return the run summary."""
     log = get_run_logger()
     settings = Settings().with_warehouse(warehouse)
-    run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    started = datetime.now(timezone.utc)
+    run_id = new_run_id(started)
     # Fails here, before any work, when a live run has no key.
     clients = make_clients(settings, run_id, replay_dir=SAMPLE_DIR if offline_sample else None)
-    started = datetime.now(timezone.utc)
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
         wh.start_run(run_id, flow_name, triggered_by, started, len(author_keys))
         inputs, errors, failures = [], [], []
@@ -60,21 +59,7 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
         counts = {"authors_failed": len(errors), "requests_made": clients.http.requests_made,
                   "records_fetched": sum(len(a.openalex_works) + len(a.arxiv_entries) for a in inputs)}
         status = "failed" if errors and not inputs else "partial" if errors else "succeeded"
-        try:
-            if inputs:
-                frames = transform_run(inputs, wh.work_identifiers())
-                result = load_run(wh, frames, started.date())
-                counts.update(frames.stats, works_new=result.works_new, works_changed=result.works_changed)
-                counts.pop("records", None)
-        except Exception as exc:
-            status = "failed"
-            errors.append({"author": "*", "error": f"{type(exc).__name__}: {exc}", "kind": "load"})
-            raise
-        finally:
-            wh.finish_run(run_id, status, datetime.now(timezone.utc), counts, errors)
-            # The data tables are exactly as before a failed load (it rolled back), so
-            # publishing now only adds the run's record for analysts.
-            publish_warehouse(wh)
+        status = load_and_publish(wh, run_id, started, status, counts, errors, inputs)
     summary = {"run_id": run_id, "status": status, "authors_requested": len(author_keys), "errors": errors,
                "warehouse": str(settings.warehouse), **counts}
     create_markdown_artifact(markdown=summary_markdown(summary), key="scholarflow-run-summary",

@@ -6,7 +6,8 @@ Retry-After per request. Tasks hold live clients and connections, so caching is 
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, datetime, timezone
 
 import pandas as pd
 from prefect import get_run_logger, task
@@ -17,10 +18,15 @@ from scholarflow.errors import AuthorNotFoundError
 from scholarflow.wiring import Clients
 from transforms.assemble import AuthorInput, Frames, assemble
 from transforms.authors import choose_author
-from transforms.normalize import normalize_person_name, openalex_short_id
+from transforms.normalize import normalize_orcid, normalize_person_name, openalex_short_id
 from warehouse import LoadResult, Warehouse
 
-__all__ = ["resolve_author", "fetch_author", "transform_run", "load_run", "publish_warehouse"]
+__all__ = ["new_run_id", "resolve_author", "fetch_author", "transform_run", "load_run", "publish_warehouse", "load_and_publish"]
+
+
+def new_run_id(started: datetime) -> str:
+    """Return a run id that sorts by start time and is unique across machines."""
+    return f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 
 @task(name="resolve-author", cache_policy=NO_CACHE)
@@ -52,11 +58,10 @@ def fetch_author(clients: Clients, record: dict, redirected: str | None) -> Auth
     name = normalize_person_name(record.get("display_name"))
     entries = list(clients.arxiv.search_author(name)) if name else []
     log.info("%s: %d arXiv entries for the name %r (homonyms included)", author_id, len(entries), name)
-    orcid = record.get("orcid")
     return AuthorInput(
         author_id=author_id,
         display_name=name,
-        orcid=orcid.rsplit("/", 1)[-1].upper() if orcid else None,
+        orcid=normalize_orcid(record.get("orcid")),
         record=record,
         requested_id=redirected,
         openalex_works=works,
@@ -85,3 +90,26 @@ def load_run(warehouse: Warehouse, frames: Frames, run_day: date) -> LoadResult:
 def publish_warehouse(warehouse: Warehouse) -> str:
     """Publish the working warehouse as the read-only copy; return its path."""
     return str(warehouse.publish())
+
+
+def load_and_publish(warehouse: Warehouse, run_id: str, started: datetime, status: str, counts: dict, errors: list[dict],
+                     inputs: list[AuthorInput], extra_openalex_works: list[dict] | None = None,
+                     extra_arxiv_entries: list[dict] | None = None) -> str:
+    """Transform and load the run (if it has records), record it in `runs`, publish; return its status.
+
+    A failed load rolls back whole, so publishing afterwards only adds the run's record.
+    """
+    try:
+        if inputs or extra_openalex_works or extra_arxiv_entries:
+            frames = transform_run(inputs, warehouse.work_identifiers(), extra_openalex_works, extra_arxiv_entries)
+            result = load_run(warehouse, frames, started.date())
+            counts.update({k: v for k, v in frames.stats.items() if k != "records"},
+                          works_new=result.works_new, works_changed=result.works_changed)
+    except Exception as exc:
+        status = "failed"
+        errors.append({"author": "*", "error": f"{type(exc).__name__}: {exc}", "kind": "load"})
+        raise
+    finally:
+        warehouse.finish_run(run_id, status, datetime.now(timezone.utc), counts, errors)
+        publish_warehouse(warehouse)
+    return status

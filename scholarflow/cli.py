@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
-import duckdb
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -63,24 +62,9 @@ def _print_summary(summary: dict) -> None:
 
 
 def _print_profile(settings: Settings, author: str, limit: int = 50) -> None:
-    from warehouse import open_published
+    from warehouse.reads import profile as read_profile
 
-    con = open_published(settings.warehouse)
-    try:
-        aid = author
-        if not con.execute("SELECT 1 FROM profile_card WHERE author_id = ?", [aid]).fetchone():
-            row = con.execute(
-                "SELECT author_id FROM author_identifiers WHERE value = ? OR lower(value) = lower(?) LIMIT 1", [author, author]
-            ).fetchone()
-            if not row:
-                raise UserError(f"no author '{author}' in {settings.warehouse}; backfill them first")
-            aid = row[0]
-        card = con.execute("SELECT * FROM profile_card WHERE author_id = ?", [aid]).df().iloc[0].to_dict()
-        works = con.execute(
-            "SELECT * FROM profile_works WHERE author_id = ? ORDER BY published_on DESC NULLS LAST, title LIMIT ?", [aid, limit]
-        ).df()
-    finally:
-        con.close()
+    card, works = read_profile(settings.warehouse, author, limit)
 
     def shown(value, suffix=""):
         return "not known" if value is None or value != value else f"{value}{suffix}"
@@ -238,15 +222,9 @@ def profile(author: str = typer.Argument(..., help="OpenAlex id, ORCID or a stor
 def sql(query: str = typer.Argument(..., help="SQL to run, read-only, on the published warehouse."),
         warehouse: Optional[Path] = WarehouseOpt) -> None:
     """Run a read-only query against the published warehouse and print the result."""
-    from warehouse import open_published
+    from warehouse.reads import query as run_query
 
-    con = open_published(_settings(warehouse).warehouse)
-    try:
-        df = con.execute(query).df()
-    except duckdb.Error as exc:
-        raise UserError(f"query failed: {str(exc).splitlines()[0]}") from None
-    finally:
-        con.close()
+    df = run_query(_settings(warehouse).warehouse, query)
     table = Table(*[str(c) for c in df.columns])
     for row in df.astype(object).where(df.notna(), None).itertuples(index=False):
         table.add_row(*["" if v is None else str(v) for v in row])

@@ -14,9 +14,10 @@ from transforms.attribute import AUTHOR_WORK_COLUMNS, attribute_works, resolve_a
 from transforms.authors import AUTHOR_COLUMNS, stage_authors
 from transforms.dedupe import assign_work_ids, cluster_records, merge_works
 from transforms.metrics import author_citations_by_year, author_metrics, quality_checks
+from transforms.normalize import normalize_person_name, openalex_short_id
 from transforms.staging import stage_records
 
-__all__ = ["AuthorInput", "Frames", "assemble"]
+__all__ = ["AuthorInput", "Frames", "assemble", "author_from_saved"]
 
 
 @dataclass
@@ -56,6 +57,27 @@ class Frames:
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return table name -> frame for every loaded table."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "stats"}
+
+
+def author_from_saved(author_id: str, works: list[dict], entries: list[dict], author_records: list[dict],
+                      stored: dict | None) -> AuthorInput:
+    """Return the AuthorInput of saved records said to be `author_id`'s.
+
+    The name comes from the author's own record if one was saved, else from the warehouse,
+    else from how OpenAlex prints the author on their authorships.
+    """
+    records = [a for a in author_records if openalex_short_id(a.get("id")) == author_id]
+    record = records[-1] if records else None
+    name = normalize_person_name(record.get("display_name")) if record else (stored or {}).get("display_name")
+    if not name:
+        printed = (
+            (a.get("author") or {}).get("display_name")
+            for w in works for a in (w.get("authorships") or [])
+            if openalex_short_id((a.get("author") or {}).get("id")) == author_id
+        )
+        name = normalize_person_name(next(printed, None))
+    return AuthorInput(author_id=author_id, display_name=name, orcid=(stored or {}).get("orcid"), record=record,
+                       openalex_works=list(works), arxiv_entries=list(entries))
 
 
 def _identity(a: AuthorInput) -> dict:

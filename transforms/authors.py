@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from scholarflow.errors import AmbiguousAuthorError, AuthorNotFoundError
-from transforms.normalize import clean_text, fold, name_match_score, normalize_person_name, openalex_short_id
+from transforms.normalize import (
+    clean_text, fold, name_match_score, normalize_orcid, normalize_person_name, openalex_short_id,
+)
 
 __all__ = ["candidate_summary", "choose_author", "stage_authors", "AUTHOR_COLUMNS"]
 
@@ -60,8 +62,7 @@ def stage_authors(records: list[dict], requested: dict[str, str] | None = None) 
             continue
         insts = r.get("last_known_institutions") or []
         stats = r.get("summary_stats") or {}
-        orcid = clean_text(r.get("orcid"))
-        orcid = orcid.rsplit("/", 1)[-1].upper() if orcid else None
+        orcid = normalize_orcid(r.get("orcid"))
         rows.append(
             {
                 "author_id": aid,

@@ -27,6 +27,7 @@ __all__ = [
     "abstract_from_inverted_index",
     "find_code_url",
     "openalex_short_id",
+    "normalize_orcid",
     "date_part",
 ]
 
@@ -243,6 +244,12 @@ def openalex_short_id(value) -> str | None:
     """Return 'W123' / 'A123' / 'I123' from an OpenAlex id URL or bare id."""
     text = clean_text(value)
     return text.rsplit("/", 1)[-1] if text else None
+
+
+def normalize_orcid(value) -> str | None:
+    """Return a bare upper-case ORCID from an ORCID URL or id ('https://orcid.org/…-000x' -> '…-000X')."""
+    text = clean_text(value)
+    return text.rsplit("/", 1)[-1].upper() if text else None
 
 
 def date_part(value) -> str | None:

@@ -13,12 +13,12 @@ import pandas as pd
 from transforms.normalize import (
     abstract_from_inverted_index,
     arxiv_id,
-    category_short,
     clean_text,
     date_part,
     find_code_url,
     fold,
     normalize_doi,
+    normalize_orcid,
     normalize_person_name,
     normalize_title,
     normalize_venue,
@@ -61,11 +61,6 @@ class Staged:
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
-
-
-def _orcid(value) -> str | None:
-    text = clean_text(value)
-    return text.rsplit("/", 1)[-1].upper() if text else None
 
 
 def _openalex_rows(work: dict, out: dict[str, list]) -> None:
@@ -114,7 +109,7 @@ def _openalex_rows(work: dict, out: dict[str, list]) -> None:
                 "record_key": key, "position": pos, "raw_author_name": clean_text(raw),
                 "author_name": normalize_person_name(author.get("display_name") or raw),
                 "openalex_author_id": openalex_short_id(author.get("id")),
-                "orcid": _orcid(author.get("orcid")),
+                "orcid": normalize_orcid(author.get("orcid")),
                 "institution_ids": [openalex_short_id(i["id"]) for i in insts],
             }
         )

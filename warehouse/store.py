@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -117,17 +117,6 @@ class Warehouse:
         """Return the stored author as a dict, or None."""
         rows = self.con.execute("SELECT * FROM authors WHERE author_id = ?", [author_id]).df()
         return rows.iloc[0].to_dict() if len(rows) else None
-
-    def author_identity_for(self, scheme: str, value: str) -> str | None:
-        """Return the author_id an identifier resolves to, if stored."""
-        row = self.con.execute(
-            "SELECT author_id FROM author_identifiers WHERE scheme = ? AND value = ?", [scheme, value]
-        ).fetchone()
-        return row[0] if row else None
-
-    def table_counts(self) -> dict[str, int]:
-        """Return row counts of every loaded table."""
-        return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLE_KEYS}
 
     # -- tracked authors -----------------------------------------------------------------
     def track(self, author_key: str, note: str | None, now: datetime) -> bool:
@@ -255,6 +244,3 @@ class Warehouse:
             raise WarehouseError(f"can't publish the warehouse to {target}: {exc.strerror or exc}") from None
         return target
 
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)

@@ -1,5 +1,4 @@
 import pytest
-import duckdb
 
 from flows.deploy import nightly_deployment
 from flows.refresh import backfill_author, backfill_authors, nightly_refresh
