@@ -253,10 +253,8 @@ def build() -> None:
 
     # arXiv's answer to au:"Boxiao Liu": both people's papers (arXiv has no author ids).
     ax_boxiao = [
-        entry("2202.07940", 1, "Meta Knowledge Distillation", "Knowledge distillation depends on a temperature that is usually "
-              "fixed by hand. We meta-learn the temperatures of teacher and student against a held-out objective, which "
-              "keeps distillation useful under strong augmentation and for vision transformers of every size.",
-              "2022-02-16T07:10:00Z", ["Jihao Liu", "Boxiao Liu", "Hongsheng Li", "Yu Liu"], ["cs.CV", "cs.LG"]),
+        # Its abstract names a *.github.io project page: not a code repository, so no Code badge.
+        entry("2202.07940", 1, "Meta Knowledge Distillation", mkd_abs, "2022-02-16T07:10:00Z", ["Jihao Liu", "Boxiao Liu", "Hongsheng Li", "Yu Liu"], ["cs.CV", "cs.LG"]),
         entry("2103.01234", 2, "Next-to-leading order corrections to heavy quark pair production with a photon", phys_abs_1,
               "2021-03-02T18:00:00Z", ["Boxiao Liu", "Wei Zhang", "Ming Chen"], ["hep-ph"], doi="10.1103/PhysRevD.103.000001",
               journal_ref="Phys. Rev. D 103, 000001 (2021)"),

@@ -35,6 +35,8 @@ def test_backfill_of_the_sample_loads_merges_attributes_and_is_harmless_to_rerun
     assert con.execute("SELECT display_name FROM authors WHERE author_id = 'A5000000002'").fetchone()[0] == "Łucja Wróblewska"
     # Missing OpenAlex abstract filled from arXiv.
     assert con.execute("SELECT abstract IS NOT NULL FROM works WHERE work_id = 'arxiv:2202.07940'").fetchone()[0]
+    # ...and its *.github.io project page is not taken for a code repository.
+    assert con.execute("SELECT abstract LIKE '%github.io%' AND NOT has_code FROM works WHERE work_id = 'arxiv:2202.07940'").fetchone()[0]
     before = con.execute("SELECT count(*) FROM works").fetchone()[0]
     con.close()
     raw = _published(tmp_path).execute("SELECT count(*) FROM raw_responses").fetchone()[0]
