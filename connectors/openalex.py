@@ -21,6 +21,7 @@ from scholarflow.errors import AuthorNotFoundError, SourceRejectedError, UserErr
 __all__ = [
     "OpenAlexConnector",
     "WORK_FIELDS",
+    "REFERENCE_FIELDS",
     "AUTHOR_FIELDS",
     "parse_list_page",
     "openalex_author_key",
@@ -36,6 +37,9 @@ WORK_FIELDS = [
     "counts_by_year", "fwci", "citation_normalized_percentile", "primary_topic", "topics",
     "referenced_works", "abstract_inverted_index", "updated_date",
 ]
+# What novelty needs of a cited work: its text, and its year.
+REFERENCE_FIELDS = ["id", "title", "display_name", "publication_year", "abstract_inverted_index"]
+OR_LIMIT = 100  # values OR-ed with | in one filter (API_FACTS.md)
 AUTHOR_FIELDS = [
     "id", "display_name", "display_name_alternatives", "orcid", "ids", "works_count",
     "cited_by_count", "summary_stats", "last_known_institutions", "affiliations", "topics",
@@ -158,3 +162,15 @@ class OpenAlexConnector:
                 yield work
             if not results:
                 break
+
+    def iter_work_texts(self, work_ids: list[str]) -> Iterator[dict]:
+        """Yield id, title, year and abstract of the given works, 100 ids OR-ed per request.
+
+        Ids OpenAlex no longer has are simply absent from the answer.
+        """
+        ids = sorted({i for i in work_ids if i})
+        for start in range(0, len(ids), OR_LIMIT):
+            batch = ids[start:start + OR_LIMIT]
+            url = _with_params(Works().url, filter="openalex:" + "|".join(batch),
+                               select=",".join(REFERENCE_FIELDS), per_page=OR_LIMIT)
+            yield from self._get(url, _page)[0]

@@ -13,7 +13,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Failed
 
-from flows.steps import fetch_author, load_and_publish, new_run_id, resolve_author
+from flows.steps import fetch_author, fetch_reference_texts, load_and_publish, new_run_id, resolve_author
 from scholarflow.errors import ScholarflowError
 from scholarflow.settings import SAMPLE_DIR, Settings
 from scholarflow.wiring import make_clients
@@ -26,10 +26,11 @@ def summary_markdown(summary: dict) -> str:
     """Return the run summary as a markdown table (the Prefect artifact)."""
     lines = [f"# scholarflow run `{summary['run_id']}`: {summary['status']}", "", "| figure | value |", "|---|---|"]
     for key in ("authors_requested", "authors_failed", "records_fetched", "works_new", "works_changed",
-                "merged_duplicates", "arxiv_attributed", "arxiv_rejected", "requests_made"):
+                "merged_duplicates", "arxiv_attributed", "arxiv_rejected", "requests_made", "scoring_version",
+                "authors_scored"):
         lines.append(f"| {key.replace('_', ' ')} | {summary.get(key, 0)} |")
     for err in summary.get("errors", []):
-        lines.append(f"\n- **{err['author']}** failed: {err['error']}")
+        lines.append(f"\n- **{err['author']}** ({err.get('kind', 'error')}): {err['error']}")
     return "\n".join(lines)
 
 
@@ -55,11 +56,12 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
                 failures.append(exc)
                 if stop_on_error:
                     break
+        references = fetch_reference_texts(clients, wh, inputs, started.date(), errors) if inputs else None
         wh.load_raw_index(clients.landing.index_rows())
-        counts = {"authors_failed": len(errors), "requests_made": clients.http.requests_made,
+        counts = {"authors_failed": len(failures), "requests_made": clients.http.requests_made,
                   "records_fetched": sum(len(a.openalex_works) + len(a.arxiv_entries) for a in inputs)}
-        status = "failed" if errors and not inputs else "partial" if errors else "succeeded"
-        status = load_and_publish(wh, run_id, started, status, counts, errors, inputs)
+        status = "failed" if failures and not inputs else "partial" if errors else "succeeded"
+        status = load_and_publish(wh, run_id, started, status, counts, errors, inputs, reference_texts=references)
     summary = {"run_id": run_id, "status": status, "authors_requested": len(author_keys), "errors": errors,
                "warehouse": str(settings.warehouse), **counts}
     create_markdown_artifact(markdown=summary_markdown(summary), key="scholarflow-run-summary",

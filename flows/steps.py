@@ -14,14 +14,18 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.openalex import openalex_author_key, orcid_key
-from scholarflow.errors import AuthorNotFoundError
+from scholarflow.errors import AuthorNotFoundError, FetchError
+from scholarflow.settings import load_scoring_config
 from scholarflow.wiring import Clients
 from transforms.assemble import AuthorInput, Frames, assemble
 from transforms.authors import choose_author
 from transforms.normalize import normalize_orcid, normalize_person_name, openalex_short_id
+from transforms.scores import FORMULA_VERSION, ScoringInputs, score
+from transforms.staging import referenced_ids, stage_reference_texts
 from warehouse import LoadResult, Warehouse
 
-__all__ = ["new_run_id", "resolve_author", "fetch_author", "transform_run", "load_run", "publish_warehouse", "load_and_publish"]
+__all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_texts", "transform_run", "load_run",
+           "score_warehouse", "publish_warehouse", "load_and_publish"]
 
 
 def new_run_id(started: datetime) -> str:
@@ -69,6 +73,28 @@ def fetch_author(clients: Clients, record: dict, redirected: str | None) -> Auth
     )
 
 
+@task(name="fetch-reference-texts", cache_policy=NO_CACHE)
+def fetch_reference_texts(clients: Clients, warehouse: Warehouse, inputs: list[AuthorInput], today: date,
+                          errors: list[dict]) -> pd.DataFrame | None:
+    """Return the texts of cited works never fetched before (100 per request), for novelty.
+
+    A failure here costs novelty data, not the run: it is recorded in `errors` and the missing
+    references are asked for again next run.
+    """
+    log = get_run_logger()
+    missing = warehouse.missing_references(referenced_ids([w for a in inputs for w in a.openalex_works]))
+    if not missing:
+        return None
+    try:
+        found = list(clients.openalex.iter_work_texts(missing))
+    except FetchError as exc:
+        log.warning("cited works' texts not fetched (novelty falls back until next run): %s", exc)
+        errors.append({"author": "*", "error": str(exc), "kind": "references"})
+        return None
+    log.info("texts of %d cited works fetched (%d not in OpenAlex)", len(found), len(missing) - len(found))
+    return stage_reference_texts(missing, found, today)
+
+
 @task(name="transform-run", cache_policy=NO_CACHE)
 def transform_run(inputs: list[AuthorInput], existing_identifiers: pd.DataFrame,
                   extra_openalex_works: list[dict] | None = None, extra_arxiv_entries: list[dict] | None = None) -> Frames:
@@ -79,11 +105,31 @@ def transform_run(inputs: list[AuthorInput], existing_identifiers: pd.DataFrame,
 
 
 @task(name="load-run", cache_policy=NO_CACHE)
-def load_run(warehouse: Warehouse, frames: Frames, run_day: date) -> LoadResult:
+def load_run(warehouse: Warehouse, frames: Frames) -> LoadResult:
     """Load the run's frames into the working warehouse in one transaction."""
-    result = warehouse.load(frames.tables(), run_day)
+    result = warehouse.load(frames.tables())
     get_run_logger().info("loaded: %d new works, %d changed", result.works_new, result.works_changed)
     return result
+
+
+@task(name="score-warehouse", cache_policy=NO_CACHE)
+def score_warehouse(warehouse: Warehouse, today: date, config: dict | None = None, note: str | None = None) -> dict:
+    """Recompute every score from the warehouse alone; return the scoring version and figures.
+
+    The configuration is `config` when given (rescore --config), else the active one stored in
+    the warehouse, else the packaged scoring.toml. A new (configuration, formula) pair gets the
+    next scoring version; history keeps every pass.
+    """
+    active = warehouse.active_scoring()
+    cfg = config or (active[1] if active else load_scoring_config())
+    version = warehouse.scoring_version_for(cfg, FORMULA_VERSION, datetime.now(timezone.utc), note)
+    scores = score(ScoringInputs(**warehouse.scoring_frames()), cfg, today, version["scoring_version"])
+    warehouse.write_scores(scores.tables(), version)
+    m = scores.author_metrics
+    get_run_logger().info("scored %d authors and %d works with scoring version %d%s", len(m), len(scores.work_metrics),
+                          version["scoring_version"], " (new)" if version["is_new"] else "")
+    return {"scoring_version": version["scoring_version"], "new_version": version["is_new"], "authors_scored": len(m),
+            "works_scored": len(scores.work_metrics)}
 
 
 @task(name="publish-warehouse", cache_policy=NO_CACHE)
@@ -94,17 +140,20 @@ def publish_warehouse(warehouse: Warehouse) -> str:
 
 def load_and_publish(warehouse: Warehouse, run_id: str, started: datetime, status: str, counts: dict, errors: list[dict],
                      inputs: list[AuthorInput], extra_openalex_works: list[dict] | None = None,
-                     extra_arxiv_entries: list[dict] | None = None) -> str:
-    """Transform and load the run (if it has records), record it in `runs`, publish; return its status.
+                     extra_arxiv_entries: list[dict] | None = None, reference_texts: pd.DataFrame | None = None) -> str:
+    """Transform, load and score the run (if it has records), record it in `runs`, publish; return its status.
 
-    A failed load rolls back whole, so publishing afterwards only adds the run's record.
+    A failed load rolls back whole, so publishing afterwards only adds the run's record. A
+    failed scoring pass rolls back too: the loaded works stay, with the previous scores.
     """
     try:
         if inputs or extra_openalex_works or extra_arxiv_entries:
             frames = transform_run(inputs, warehouse.work_identifiers(), extra_openalex_works, extra_arxiv_entries)
-            result = load_run(warehouse, frames, started.date())
+            frames.reference_texts = reference_texts
+            result = load_run(warehouse, frames)
             counts.update({k: v for k, v in frames.stats.items() if k != "records"},
                           works_new=result.works_new, works_changed=result.works_changed)
+            counts.update(score_warehouse(warehouse, started.date()))
     except Exception as exc:
         status = "failed"
         errors.append({"author": "*", "error": f"{type(exc).__name__}: {exc}", "kind": "load"})

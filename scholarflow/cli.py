@@ -1,4 +1,4 @@
-"""The `scholarflow` command: demo, backfill, nightly, ingest, authors, serve, profile, sql.
+"""The `scholarflow` command: demo, backfill, nightly, ingest, authors, serve, rescore, curate, profile, sql.
 
 User errors end with one line on stderr and a non-zero exit (2 for bad input, 1 for a
 source or run failure), never a traceback.
@@ -23,6 +23,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Researcher profiles from arXiv + OpenAlex, kept true in DuckDB.")
 authors_app = typer.Typer(no_args_is_help=True, help="The authors the nightly refresh covers.")
 app.add_typer(authors_app, name="authors")
+curate_app = typer.Typer(no_args_is_help=True, help="Record decisions that win over automatic attribution (who, when, why).")
+app.add_typer(curate_app, name="curate")
 
 
 def _out() -> Console:
@@ -213,9 +215,173 @@ def serve(cron: str = typer.Option("0 3 * * *", help="When the nightly refresh r
 
 @app.command()
 def profile(author: str = typer.Argument(..., help="OpenAlex id, ORCID or a stored name form."),
-            warehouse: Optional[Path] = WarehouseOpt, limit: int = typer.Option(50, min=1)) -> None:
-    """Print an author's profile card and works list from the published warehouse."""
-    _print_profile(_settings(warehouse), author, limit)
+            warehouse: Optional[Path] = WarehouseOpt, limit: int = typer.Option(50, min=1),
+            explain: bool = typer.Option(False, "--explain", help="Show every score with its components instead.")) -> None:
+    """Print an author's profile card and works list (or, with --explain, how each score was made)."""
+    if explain:
+        _print_explanation(_settings(warehouse), author)
+    else:
+        _print_profile(_settings(warehouse), author, limit)
+
+
+def _num(value, digits: int = 1, suffix: str = "") -> str:
+    if value is None or value != value:
+        return "not known"
+    return f"{value:.{digits}f}{suffix}" if isinstance(value, float) else f"{value}{suffix}"
+
+
+def _print_explanation(settings: Settings, author: str) -> None:
+    import json
+
+    from warehouse.reads import explain
+
+    e = explain(settings.warehouse, author)
+    m, cfg, out = e["metrics"], e["config"], _out()
+    out.print(f"[bold]{e['display_name']}[/bold] ({e['author_id']}): scoring version {m['scoring_version']}, "
+              f"computed {str(m['computed_on'])[:10]}")
+    h, n, c, i10 = m["h_index"], m["works_count"], m["cited_by_count"], m["i10_index"]
+    ok = lambda b: "holds" if b else "BROKEN"  # noqa: E731
+    out.print(f"\n[bold]Citations[/bold] (ours: {n} attributed distinct works; a paper's versions count once)")
+    out.print(f"  citations {c}, h-index {h}, i10 {i10}; h <= works ({h} <= {n}) {ok(h <= n)}, "
+              f"h^2 <= citations ({h * h} <= {c}) {ok(h * h <= c)}, i10 <= works {ok(i10 <= n)}")
+    out.print(f"  median FWCI {_num(m['median_fwci'], 2)} over {m['fwci_works']} works; "
+              f"share in their field's top 10%: {_num(m['top10_share'], 3)}")
+    if len(e["data_quality"]):
+        t = Table("check", "severity", "ours", "source says", "detail", title="source disagreements (never shown as ours)",
+                  title_justify="left")
+        for q in e["data_quality"].to_dict("records"):
+            t.add_row(q["check_name"], q["severity"], str(q["ours"]), str(q["reported"]), q["detail"] or "")
+        out.print(t)
+
+    comps = json.loads(m["profile_components"])
+    out.print(f"\n[bold]Profile score {_num(m['profile_score'])}[/bold] = sum(weight x percentile) / sum(weights of the known "
+              f"components)   (field cohort: {_num(m['field_cohort_size'])} tracked authors)")
+    t = Table("component", "percentile", "weight", "weight used", "points")
+    for name, comp in comps.items():
+        pts = comp["percentile"] * comp["used_weight"] if comp["percentile"] is not None else None
+        t.add_row(name, _num(comp["percentile"]), _num(comp["weight"], 2), _num(comp["used_weight"], 3), _num(pts))
+    out.print(t)
+
+    out.print(f"\n[bold]Novelty {_num(m['novelty_pct'], 1, '%')}[/bold]: mean percentile of {m['novelty_works']} works "
+              f"among works of the same field, year and method; {m['novelty_note']}")
+    t = Table("work", "year", "field", "method", "basis", "novelty", "percentile", "cohort")
+    for w in e["works"].to_dict("records"):
+        t.add_row((w["title"] or "")[:60], _num(w["publication_year"]), _num(w["field"]), w["novelty_method"] or "not scored",
+                  _num(w["novelty_basis"]), _num(w["novelty"], 3), _num(w["novelty_pct"]), _num(w["novelty_cohort_size"]))
+    out.print(t)
+
+    trust = json.loads(m["trust_components"])
+    weights = cfg.get("trust", {})
+    out.print(f"\n[bold]Trust {_num(m['trust_score'])} ({m['trust_label']})[/bold], verification {m['verification_level']}"
+              f"{', claimed by ' + m['claimed_by'] if m['is_claimed'] else ', unclaimed'}")
+    t = Table("evidence", "value 0..1", "weight", "points")
+    for name, value in trust.items():
+        t.add_row(name, _num(value, 3), _num(weights.get(name)), _num(value * weights.get(name, 0)))
+    out.print(t)
+
+
+@app.command()
+def rescore(config: Optional[Path] = typer.Option(None, "--config", help="A scoring TOML (see scholarflow/scoring.toml); "
+                                                   "default: the active configuration stored in the warehouse."),
+            note: Optional[str] = typer.Option(None, "--note", help="Why the configuration changed (kept with the version)."),
+            warehouse: Optional[Path] = WarehouseOpt) -> None:
+    """Recompute every score from the warehouse alone (no network); a new configuration gets a new version."""
+    from flows.rescore import rescore as rescore_flow
+    from scholarflow.settings import load_scoring_config
+
+    settings = _settings(warehouse)
+    if config is not None:
+        load_scoring_config(config)  # a bad file fails here, in one line
+    if not settings.working_warehouse.exists():
+        raise UserError(f"no warehouse at {settings.warehouse}: run `scholarflow demo` or a backfill first")
+    with _err().status("rescoring…"):
+        summary = rescore_flow(warehouse=str(settings.warehouse), config_path=str(config) if config else None, note=note)
+    _out().print(f"rescored {summary['authors_scored']} authors and {summary['works_scored']} works: scoring version "
+                 f"{summary['scoring_version']}{' (new)' if summary['new_version'] else ' (unchanged)'}, run {summary['run_id']}")
+
+
+def _curate(action: str, author: str, by: str, why: str, warehouse: Optional[Path], work: str | None = None,
+            other: str | None = None) -> None:
+    from flows.rescore import rescore as rescore_flow
+    from transforms.curation import curation_row
+    from transforms.normalize import arxiv_id, normalize_doi, openalex_short_id
+    from warehouse import Warehouse
+
+    settings = _settings(warehouse)
+    if not settings.working_warehouse.exists():
+        raise UserError(f"no warehouse at {settings.warehouse}: run `scholarflow demo` or a backfill first")
+    with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
+        author_id = wh.find_author(author)
+        if not author_id:
+            raise UserError(f"no author '{author}' in the warehouse")
+        work_id = other_id = None
+        if work is not None:
+            work_id = wh.find_work([work, arxiv_id(work), normalize_doi(work), openalex_short_id(work)])
+            if not work_id:
+                raise UserError(f"no work '{work}' in the warehouse (give a work id, arXiv id, DOI or W… id)")
+        if other is not None:
+            other_id = wh.find_author(other)
+            if not other_id:
+                raise UserError(f"no author '{other}' in the warehouse")
+        try:
+            row = curation_row(action, author_id, by, why, datetime.now(timezone.utc), work_id, other_id)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        wh.add_curation(row)
+    with _err().status("applying (rescoring)…"):
+        summary = rescore_flow(warehouse=str(settings.warehouse), note=None, triggered_by=f"curate {action}")
+    target = f" {work_id}" if work_id else f" {other_id}" if other_id else ""
+    _out().print(f"recorded: {action} {author_id}{target} by {row['curated_by']} ({row['reason']}); "
+                 f"applied in run {summary['run_id']}")
+
+
+ByOpt = typer.Option(..., "--by", help="Who decides (kept with the decision).")
+WhyOpt = typer.Option(..., "--why", help="Why (kept with the decision).")
+
+
+@curate_app.command("claim")
+def curate_claim(author: str, by: str = ByOpt, why: str = WhyOpt, warehouse: Optional[Path] = WarehouseOpt) -> None:
+    """The researcher claims this profile (verification L3)."""
+    _curate("claim", author, by, why, warehouse)
+
+
+@curate_app.command("unclaim")
+def curate_unclaim(author: str, by: str = ByOpt, why: str = WhyOpt, warehouse: Optional[Path] = WarehouseOpt) -> None:
+    """Withdraw a claim."""
+    _curate("unclaim", author, by, why, warehouse)
+
+
+@curate_app.command("include")
+def curate_include(author: str, work: str, by: str = ByOpt, why: str = WhyOpt, warehouse: Optional[Path] = WarehouseOpt) -> None:
+    """Put a work on an author's page whatever attribution decided."""
+    _curate("include", author, by, why, warehouse, work=work)
+
+
+@curate_app.command("exclude")
+def curate_exclude(author: str, work: str, by: str = ByOpt, why: str = WhyOpt, warehouse: Optional[Path] = WarehouseOpt) -> None:
+    """Take a work off an author's page whatever attribution decided."""
+    _curate("exclude", author, by, why, warehouse, work=work)
+
+
+@curate_app.command("merge")
+def curate_merge(author: str, other: str, by: str = ByOpt, why: str = WhyOpt, warehouse: Optional[Path] = WarehouseOpt) -> None:
+    """Merge author id OTHER into AUTHOR: one person, one page."""
+    _curate("merge", author, by, why, warehouse, other=other)
+
+
+@curate_app.command("list")
+def curate_list(warehouse: Optional[Path] = WarehouseOpt) -> None:
+    """List every recorded decision, oldest first."""
+    from warehouse import Warehouse
+
+    settings = _settings(warehouse)
+    with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
+        rows = wh.curation()
+    table = Table("when", "action", "author", "work / other author", "by", "why")
+    for r in rows.to_dict("records"):
+        table.add_row(str(r["curated_at"])[:19], r["action"], r["author_id"], r["work_id"] or r["other_author_id"] or "",
+                      r["curated_by"], r["reason"])
+    _out().print(table)
 
 
 @app.command()

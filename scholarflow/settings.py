@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -9,9 +10,51 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scholarflow.errors import ConfigError
 
-__all__ = ["Settings", "SAMPLE_DIR"]
+__all__ = ["Settings", "SAMPLE_DIR", "DEFAULT_SCORING", "load_scoring_config"]
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
+DEFAULT_SCORING = Path(__file__).parent / "scoring.toml"
+_EMBEDDERS = ("tfidf-svd", "minilm")
+
+
+def load_scoring_config(path: str | Path | None = None) -> dict:
+    """Return the scoring configuration of a TOML file (default: the packaged scoring.toml), checked.
+
+    Every key of the packaged file must be present with a non-negative number (the embedder
+    name excepted); unknown keys are refused, so a typo can't silently leave a weight out.
+    """
+    path = Path(path) if path else DEFAULT_SCORING
+    try:
+        config = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"no scoring configuration at {path}") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"can't read the scoring configuration {path}: {exc}") from None
+    reference = tomllib.loads(DEFAULT_SCORING.read_text(encoding="utf-8"))
+    for section, keys in reference.items():
+        got = config.get(section)
+        if not isinstance(got, dict):
+            raise ConfigError(f"{path}: section [{section}] is missing")
+        unknown = sorted(set(got) - set(keys))
+        missing = sorted(set(keys) - set(got))
+        if unknown or missing:
+            raise ConfigError(f"{path}: [{section}] " + "; ".join(
+                filter(None, [f"unknown key(s) {', '.join(unknown)}" if unknown else "",
+                              f"missing key(s) {', '.join(missing)}" if missing else ""])))
+        for key, value in got.items():
+            if key == "embedder":
+                if value not in _EMBEDDERS:
+                    raise ConfigError(f"{path}: [novelty] embedder must be one of {', '.join(_EMBEDDERS)}, not {value!r}")
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ConfigError(f"{path}: [{section}] {key} must be a non-negative number, not {value!r}")
+    if not sum(config["profile"][k] for k in ("impact", "h_index", "novelty", "activity")):
+        raise ConfigError(f"{path}: [profile] weights are all zero")
+    if not 0 <= config["novelty"]["distance_percentile"] <= 100:
+        raise ConfigError(f"{path}: [novelty] distance_percentile must be between 0 and 100")
+    extra = sorted(set(config) - set(reference))
+    if extra:
+        raise ConfigError(f"{path}: unknown section(s) {', '.join(extra)}")
+    return config
 
 
 class Settings(BaseSettings):

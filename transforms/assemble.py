@@ -1,4 +1,7 @@
-"""Assemble: staged records of one run -> every warehouse table's frame (still pure).
+"""Assemble: staged records of one run -> the frames of every table a run loads (still pure).
+
+Scores and metrics are not computed here: `transforms.scores` computes them afterwards from
+the whole warehouse (its own attributed works), so they never depend on what one run fetched.
 
 One run's records are deduplicated together, so a paper fetched for two tracked co-authors
 becomes one work; attribution then runs per author over the records fetched for them.
@@ -13,7 +16,6 @@ import pandas as pd
 from transforms.attribute import AUTHOR_WORK_COLUMNS, attribute_works, resolve_authorships
 from transforms.authors import AUTHOR_COLUMNS, stage_authors
 from transforms.dedupe import assign_work_ids, cluster_records, merge_works
-from transforms.metrics import author_citations_by_year, author_metrics, quality_checks
 from transforms.normalize import normalize_person_name, openalex_short_id
 from transforms.staging import stage_records
 
@@ -48,15 +50,15 @@ class Frames:
     work_locations: pd.DataFrame
     authorships: pd.DataFrame
     citations_by_year: pd.DataFrame
+    work_references: pd.DataFrame
     author_works: pd.DataFrame
-    author_metrics: pd.DataFrame
-    author_citations_by_year: pd.DataFrame
-    data_quality: pd.DataFrame
+    reference_texts: pd.DataFrame | None = None  # texts of cited works, added by the run when fetched
     stats: dict = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return table name -> frame for every loaded table."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "stats"}
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name != "stats" and getattr(self, f.name) is not None}
 
 
 def author_from_saved(author_id: str, works: list[dict], entries: list[dict], author_records: list[dict],
@@ -141,8 +143,6 @@ def assemble(
     author_ids_df = author_ids_df.drop_duplicates(["scheme", "value"]).reset_index(drop=True)
 
     authorships = resolve_authorships(merged.authorships, author_works, authors_df).drop(columns=["record_key"])
-    metrics = author_metrics(author_works, merged.works, [a.author_id for a in authors])
-    per_year = author_citations_by_year(author_works, merged.citations_by_year)
     topics = staged.topics.merge(record_map[["record_key", "work_id"]], on="record_key")
     work_topics = (
         topics.sort_values("score", ascending=False).drop_duplicates(["work_id", "topic_id"])
@@ -169,9 +169,7 @@ def assemble(
         work_locations=merged.locations,
         authorships=authorships,
         citations_by_year=merged.citations_by_year,
+        work_references=merged.references,
         author_works=author_works,
-        author_metrics=metrics,
-        author_citations_by_year=per_year,
-        data_quality=quality_checks(metrics, authors_df),
         stats=stats,
     )

@@ -144,6 +144,7 @@ class Merged:
     locations: pd.DataFrame
     authorships: pd.DataFrame
     citations_by_year: pd.DataFrame
+    references: pd.DataFrame  # work_id -> OpenAlex id of a work it cites
     record_map: pd.DataFrame  # record_key -> work_id, with the rule that linked it
 
 
@@ -236,4 +237,8 @@ def merge_works(staged: Staged, record_map: pd.DataFrame) -> Merged:
         counts.groupby(["work_id", "year"], as_index=False)["cited_by_count"].max()
         .sort_values(["work_id", "year"]).reset_index(drop=True)
     )
-    return Merged(works, identifiers, locations, authorships, citations_by_year, record_map)
+    references = (
+        staged.references.merge(rm, on="record_key")[["work_id", "referenced_id"]]
+        .drop_duplicates().sort_values(["work_id", "referenced_id"]).reset_index(drop=True)
+    )
+    return Merged(works, identifiers, locations, authorships, citations_by_year, references, record_map)

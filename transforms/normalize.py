@@ -24,6 +24,7 @@ __all__ = [
     "normalize_work_type",
     "normalize_venue",
     "category_short",
+    "subfield_of_category",
     "abstract_from_inverted_index",
     "find_code_url",
     "openalex_short_id",
@@ -202,6 +203,36 @@ def category_short(value) -> str | None:
     if not text:
         return None
     return text.split(".", 1)[1] if "." in text else text
+
+
+# arXiv categories onto OpenAlex subfields (ASJC names), so an arXiv-only paper and an OpenAlex
+# one land in one comparison cohort. Prefix matches: the longest wins.
+_CATEGORY_SUBFIELD = {
+    "cs.CV": "Computer Vision and Pattern Recognition", "eess.IV": "Computer Vision and Pattern Recognition",
+    "cs.LG": "Artificial Intelligence", "cs.AI": "Artificial Intelligence", "stat.ML": "Artificial Intelligence",
+    "cs.CL": "Artificial Intelligence", "cs.NE": "Artificial Intelligence", "cs.RO": "Artificial Intelligence",
+    "cs.MA": "Artificial Intelligence", "cs.IR": "Information Systems", "cs.DB": "Information Systems",
+    "cs.NI": "Computer Networks and Communications", "cs.HC": "Human-Computer Interaction", "cs.SE": "Software",
+    "cs.PL": "Software", "cs.AR": "Hardware and Architecture", "cs.CC": "Computational Theory and Mathematics",
+    "cs.DS": "Computational Theory and Mathematics", "cs.CR": "Computer Networks and Communications",
+    "eess.SP": "Signal Processing", "eess.AS": "Signal Processing", "cs.SD": "Signal Processing",
+    "hep-": "Nuclear and High Energy Physics", "nucl-": "Nuclear and High Energy Physics",
+    "cond-mat": "Condensed Matter Physics", "astro-ph": "Astronomy and Astrophysics",
+    "quant-ph": "Atomic and Molecular Physics, and Optics", "physics.optics": "Atomic and Molecular Physics, and Optics",
+    "nlin": "Statistical and Nonlinear Physics", "gr-qc": "Astronomy and Astrophysics",
+    "q-bio": "Molecular Biology", "math": "Applied Mathematics", "stat": "Statistics and Probability",
+    "econ": "Economics and Econometrics", "q-fin": "Finance",
+}
+
+
+def subfield_of_category(value) -> str | None:
+    """Return the OpenAlex subfield an arXiv category belongs to ('cs.CV' -> 'Computer Vision and
+    Pattern Recognition'), or None for a category not mapped."""
+    text = clean_text(value)
+    if not text:
+        return None
+    matches = [k for k in _CATEGORY_SUBFIELD if text == k or text.startswith(k if k.endswith("-") else k + ".")]
+    return _CATEGORY_SUBFIELD[max(matches, key=len)] if matches else None
 
 
 def abstract_from_inverted_index(index) -> str | None:

@@ -27,7 +27,7 @@ from transforms.normalize import (
     title_key,
 )
 
-__all__ = ["Staged", "stage_records", "RECORD_COLUMNS"]
+__all__ = ["Staged", "stage_records", "stage_reference_texts", "referenced_ids", "RECORD_COLUMNS", "REFERENCE_TEXT_COLUMNS"]
 
 RECORD_COLUMNS = [
     "record_key", "source", "source_id", "title", "title_key", "publication_year", "published_on",
@@ -44,6 +44,7 @@ LOCATION_COLUMNS = ["record_key", "source", "url", "venue", "version", "is_publi
 COUNT_COLUMNS = ["record_key", "year", "cited_by_count"]
 INSTITUTION_COLUMNS = ["institution_id", "display_name", "ror", "country_code", "institution_type"]
 TOPIC_COLUMNS = ["record_key", "topic_id", "display_name", "score", "subfield", "field", "domain"]
+REFERENCE_COLUMNS = ["record_key", "referenced_id"]
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Staged:
     counts: pd.DataFrame
     institutions: pd.DataFrame
     topics: pd.DataFrame
+    references: pd.DataFrame
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -142,6 +144,9 @@ def _openalex_rows(work: dict, out: dict[str, list]) -> None:
         )
     for c in work.get("counts_by_year") or []:
         out["counts"].append({"record_key": key, "year": int(c["year"]), "cited_by_count": int(c.get("cited_by_count") or 0)})
+    for ref in work.get("referenced_works") or []:
+        if ref_id := openalex_short_id(ref):
+            out["references"].append({"record_key": key, "referenced_id": ref_id})
     for t in work.get("topics") or []:
         out["topics"].append(
             {
@@ -220,6 +225,7 @@ def stage_records(openalex_works: list[dict], arxiv_entries: list[dict]) -> Stag
         counts=_frame(out["counts"], COUNT_COLUMNS),
         institutions=_frame(out["institutions"], INSTITUTION_COLUMNS).drop_duplicates("institution_id", ignore_index=True),
         topics=_frame(out["topics"], TOPIC_COLUMNS),
+        references=_frame(out["references"], REFERENCE_COLUMNS).drop_duplicates(ignore_index=True),
     )
     staged.records["publication_year"] = staged.records["publication_year"].astype("Int64")
     staged.records["folded_authors"] = _folded_family_names(staged.authorships, staged.records["record_key"])
@@ -234,3 +240,34 @@ def _folded_family_names(authorships: pd.DataFrame, keys: pd.Series) -> list[fro
         if folded:
             by_key.setdefault(key, set()).add(folded.split()[-1])
     return [frozenset(by_key.get(k, ())) for k in keys]
+
+
+def referenced_ids(openalex_works: list[dict]) -> list[str]:
+    """Return the distinct OpenAlex ids (W…) the works cite."""
+    return sorted({rid for w in openalex_works for r in (w.get("referenced_works") or []) if (rid := openalex_short_id(r))})
+
+
+REFERENCE_TEXT_COLUMNS = ["openalex_id", "title", "abstract", "publication_year", "found", "fetched_on"]
+
+
+def stage_reference_texts(asked: list[str], returned: list[dict], fetched_on) -> pd.DataFrame:
+    """Return one reference_texts row per id asked for: its text if OpenAlex returned it, else found=False.
+
+    Rows for ids OpenAlex did not return are kept too, so a vanished reference is not asked for
+    again every night.
+    """
+    by_id = {openalex_short_id(w.get("id")): w for w in returned if w.get("id")}
+    rows = []
+    for rid in sorted(set(asked) | set(by_id)):
+        w = by_id.get(rid)
+        rows.append({
+            "openalex_id": rid,
+            "title": normalize_title((w.get("title") or w.get("display_name"))) if w else None,
+            "abstract": abstract_from_inverted_index(w.get("abstract_inverted_index")) if w else None,
+            "publication_year": w.get("publication_year") if w else None,
+            "found": w is not None,
+            "fetched_on": fetched_on,
+        })
+    out = pd.DataFrame(rows, columns=REFERENCE_TEXT_COLUMNS)
+    out["publication_year"] = out["publication_year"].astype("Int64")
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -10,21 +11,29 @@ import pandas as pd
 from scholarflow.errors import UserError
 from warehouse.store import open_published
 
-__all__ = ["profile", "query"]
+__all__ = ["profile", "explain", "query"]
+
+
+def _author_id(con: duckdb.DuckDBPyConnection, path: Path, author: str) -> str:
+    """Return the author id with a card that `author` (an id or a stored identifier) names."""
+    if con.execute("SELECT 1 FROM profile_card WHERE author_id = ?", [author]).fetchone():
+        return author
+    row = con.execute(
+        "SELECT coalesce(m.merged_into, i.author_id) FROM author_identifiers i LEFT JOIN author_metrics m USING (author_id) "
+        "WHERE i.value = ? OR lower(i.value) = lower(?) LIMIT 1", [author, author]).fetchone()
+    if not row:
+        row = con.execute("SELECT merged_into FROM author_metrics WHERE author_id = ? AND merged_into IS NOT NULL",
+                          [author]).fetchone()
+    if not row:
+        raise UserError(f"no author '{author}' in {path}; backfill them first")
+    return row[0]
 
 
 def profile(path: Path, author: str, limit: int = 50) -> tuple[dict, pd.DataFrame]:
     """Return (profile_card row, profile_works rows) for an author id or any stored identifier."""
     con = open_published(path)
     try:
-        aid = author
-        if not con.execute("SELECT 1 FROM profile_card WHERE author_id = ?", [aid]).fetchone():
-            row = con.execute(
-                "SELECT author_id FROM author_identifiers WHERE value = ? OR lower(value) = lower(?) LIMIT 1", [author, author]
-            ).fetchone()
-            if not row:
-                raise UserError(f"no author '{author}' in {path}; backfill them first")
-            aid = row[0]
+        aid = _author_id(con, path, author)
         card = con.execute("SELECT * FROM profile_card WHERE author_id = ?", [aid]).df().iloc[0].to_dict()
         works = con.execute(
             "SELECT * FROM profile_works WHERE author_id = ? ORDER BY published_on DESC NULLS LAST, title LIMIT ?", [aid, limit]
@@ -32,6 +41,29 @@ def profile(path: Path, author: str, limit: int = 50) -> tuple[dict, pd.DataFram
     finally:
         con.close()
     return card, works
+
+
+def explain(path: Path, author: str) -> dict:
+    """Return everything behind an author's scores: the metrics row with its components, the
+    works with their novelty, the scoring configuration, and the source disagreements."""
+    con = open_published(path)
+    try:
+        aid = _author_id(con, path, author)
+        metrics = con.execute("SELECT * FROM author_metrics WHERE author_id = ?", [aid]).df().iloc[0].to_dict()
+        config = con.execute("SELECT config FROM scoring_versions WHERE scoring_version = ?",
+                             [metrics["scoring_version"]]).fetchone()
+        works = con.execute(
+            "SELECT p.title, p.publication_year, m.field, p.cited_by_count, p.fwci, m.citation_normalized_percentile, "
+            "p.novelty, p.novelty_method, m.novelty_basis, p.novelty_pct, m.novelty_cohort_size, p.confidence, "
+            "p.attribution_method FROM profile_works p JOIN work_metrics m USING (work_id) "
+            "WHERE p.author_id = ? ORDER BY p.publication_year DESC NULLS LAST, p.title", [aid]).df()
+        quality = con.execute("SELECT check_name, severity, ours, reported, detail FROM data_quality WHERE author_id = ? "
+                              "ORDER BY check_name", [aid]).df()
+        card = con.execute("SELECT display_name FROM profile_card WHERE author_id = ?", [aid]).fetchone()
+    finally:
+        con.close()
+    return {"author_id": aid, "display_name": card[0] if card else None, "metrics": metrics,
+            "config": json.loads(config[0]) if config else {}, "works": works, "data_quality": quality}
 
 
 def query(path: Path, sql: str) -> pd.DataFrame:

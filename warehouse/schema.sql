@@ -17,9 +17,10 @@ CREATE TABLE IF NOT EXISTS runs (
     arxiv_attributed  INTEGER NOT NULL DEFAULT 0,
     arxiv_rejected    INTEGER NOT NULL DEFAULT 0,
     requests_made     INTEGER NOT NULL DEFAULT 0,
+    scoring_version   INTEGER,
     errors            JSON
 );
-COMMENT ON TABLE runs IS 'One row per pipeline run: who started it, when, its status and counts (fetched, new, changed, failed, requests made) and the errors of failed authors.';
+COMMENT ON TABLE runs IS 'One row per pipeline run: who started it, when, its status and counts (fetched, new, changed, failed, requests made), the scoring version it scored with, and its errors (failed authors, unfetched references).';
 
 CREATE TABLE IF NOT EXISTS raw_responses (
     response_id    VARCHAR PRIMARY KEY,
@@ -171,33 +172,182 @@ CREATE TABLE IF NOT EXISTS author_works (
 COMMENT ON TABLE author_works IS 'Attribution: every candidate work of an author with confidence and evidence. Only is_attributed rows show on a page; the rest (homonyms, weak matches) stay reviewable.';
 
 CREATE TABLE IF NOT EXISTS author_metrics (
-    author_id      VARCHAR PRIMARY KEY,
-    computed_on    DATE NOT NULL,
-    works_count    INTEGER NOT NULL,
-    cited_by_count INTEGER NOT NULL,
-    h_index        INTEGER NOT NULL,
-    i10_index      INTEGER NOT NULL,
-    first_year     INTEGER,
-    last_year      INTEGER,
-    preprint_count INTEGER NOT NULL,
-    code_count     INTEGER NOT NULL
+    author_id           VARCHAR NOT NULL,
+    computed_on         DATE NOT NULL,
+    scoring_version     INTEGER NOT NULL,
+    merged_into         VARCHAR,
+    works_count         INTEGER NOT NULL,
+    cited_by_count      INTEGER NOT NULL,
+    h_index             INTEGER NOT NULL,
+    i10_index           INTEGER NOT NULL,
+    first_year          INTEGER,
+    last_year           INTEGER,
+    preprint_count      INTEGER NOT NULL,
+    code_count          INTEGER NOT NULL,
+    field               VARCHAR,
+    cohort_field        VARCHAR,
+    median_fwci         DOUBLE,
+    fwci_works          INTEGER NOT NULL,
+    impact_pct          DOUBLE,
+    top10_share         DOUBLE,
+    recent_works        INTEGER NOT NULL,
+    field_cohort_size   INTEGER,
+    h_pct               DOUBLE,
+    activity_pct        DOUBLE,
+    novelty_pct         DOUBLE,
+    novelty_works       INTEGER NOT NULL,
+    novelty_cohort_size INTEGER NOT NULL,
+    novelty_indicative  BOOLEAN,
+    novelty_note        VARCHAR,
+    profile_score       DOUBLE,
+    profile_components  JSON NOT NULL,
+    trust_score         DOUBLE NOT NULL,
+    trust_label         VARCHAR NOT NULL,
+    trust_components    JSON NOT NULL,
+    verification_level  VARCHAR NOT NULL,
+    is_claimed          BOOLEAN NOT NULL,
+    claimed_by          VARCHAR,
+    PRIMARY KEY (author_id)
 );
-COMMENT ON TABLE author_metrics IS 'Current metrics of each author, computed from attributed distinct works only (h <= works, h^2 <= citations hold by construction).';
+COMMENT ON TABLE author_metrics IS 'Every number of an author''s card, with its components, from the latest scoring pass (transforms/scores.py) over attributed distinct works only. h <= works, h^2 <= citations, i10 <= works hold by construction. README "Scores" documents each formula.';
+COMMENT ON COLUMN author_metrics.scoring_version IS 'The scoring_versions row (weights + formula) these figures come from.';
+COMMENT ON COLUMN author_metrics.merged_into IS 'Set when a curator merged this author id into another: it then has no page of its own.';
+COMMENT ON COLUMN author_metrics.field IS 'Dominant field shown on the card: arXiv short category of the attributed works (CV), else OpenAlex subfield.';
+COMMENT ON COLUMN author_metrics.cohort_field IS 'Dominant comparison field: OpenAlex subfield (arXiv categories mapped onto subfields); h_pct and activity_pct rank within it.';
+COMMENT ON COLUMN author_metrics.median_fwci IS 'Median OpenAlex field-weighted citation impact of the works that have one (fwci_works of them).';
+COMMENT ON COLUMN author_metrics.impact_pct IS 'Median OpenAlex citation_normalized_percentile of the works x 100: field-normalized impact, 0-100.';
+COMMENT ON COLUMN author_metrics.top10_share IS 'Share of the works (with a percentile) in the top 10% of their field and year.';
+COMMENT ON COLUMN author_metrics.recent_works IS 'Attributed works in the last profile.recent_years years.';
+COMMENT ON COLUMN author_metrics.field_cohort_size IS 'Tracked authors of the same cohort_field that h_pct and activity_pct rank against.';
+COMMENT ON COLUMN author_metrics.h_pct IS 'Mid-rank percentile of the h-index among tracked authors of the same field.';
+COMMENT ON COLUMN author_metrics.activity_pct IS 'Mid-rank percentile of recent_works among tracked authors of the same field.';
+COMMENT ON COLUMN author_metrics.novelty_pct IS 'Novelty %: mean percentile of the author''s works among works of the same field, year and novelty method.';
+COMMENT ON COLUMN author_metrics.novelty_cohort_size IS 'How many works those percentiles were computed against; below novelty.tiny_cohort the figure is marked indicative.';
+COMMENT ON COLUMN author_metrics.profile_score IS 'Profile score 0-100: weighted mean of impact_pct, h_pct, novelty_pct, activity_pct (weights renormalized over the known ones; see profile_components).';
+COMMENT ON COLUMN author_metrics.profile_components IS 'JSON: each component''s percentile, configured weight and the weight it carried.';
+COMMENT ON COLUMN author_metrics.trust_score IS 'Identity trust 0-100: weighted evidence (trust_components, each 0..1).';
+COMMENT ON COLUMN author_metrics.verification_level IS 'L0 name only; L1 linked to a source record; L2 ORCID confirmed on its authorships; L3 claimed by the researcher.';
 
 CREATE TABLE IF NOT EXISTS author_metrics_history (
+    author_id           VARCHAR NOT NULL,
+    computed_on         DATE NOT NULL,
+    scoring_version     INTEGER NOT NULL,
+    merged_into         VARCHAR,
+    works_count         INTEGER NOT NULL,
+    cited_by_count      INTEGER NOT NULL,
+    h_index             INTEGER NOT NULL,
+    i10_index           INTEGER NOT NULL,
+    first_year          INTEGER,
+    last_year           INTEGER,
+    preprint_count      INTEGER NOT NULL,
+    code_count          INTEGER NOT NULL,
+    field               VARCHAR,
+    cohort_field        VARCHAR,
+    median_fwci         DOUBLE,
+    fwci_works          INTEGER NOT NULL,
+    impact_pct          DOUBLE,
+    top10_share         DOUBLE,
+    recent_works        INTEGER NOT NULL,
+    field_cohort_size   INTEGER,
+    h_pct               DOUBLE,
+    activity_pct        DOUBLE,
+    novelty_pct         DOUBLE,
+    novelty_works       INTEGER NOT NULL,
+    novelty_cohort_size INTEGER NOT NULL,
+    novelty_indicative  BOOLEAN,
+    novelty_note        VARCHAR,
+    profile_score       DOUBLE,
+    profile_components  JSON NOT NULL,
+    trust_score         DOUBLE NOT NULL,
+    trust_label         VARCHAR NOT NULL,
+    trust_components    JSON NOT NULL,
+    verification_level  VARCHAR NOT NULL,
+    is_claimed          BOOLEAN NOT NULL,
+    claimed_by          VARCHAR,
+    PRIMARY KEY (author_id, computed_on, scoring_version)
+);
+COMMENT ON TABLE author_metrics_history IS 'author_metrics as each scoring pass left it, per day and scoring version: a rescore with new weights adds rows and never rewrites old ones.';
+
+CREATE TABLE IF NOT EXISTS scoring_versions (
+    scoring_version INTEGER PRIMARY KEY,
+    fingerprint     VARCHAR NOT NULL UNIQUE,
+    formula_version VARCHAR NOT NULL,
+    config          JSON NOT NULL,
+    created_at      TIMESTAMPTZ NOT NULL,
+    note            VARCHAR
+);
+COMMENT ON TABLE scoring_versions IS 'Each scoring configuration (weights, thresholds, embedder) and formula version ever used; the newest is the active one.';
+
+CREATE TABLE IF NOT EXISTS curation (
+    curation_id     VARCHAR PRIMARY KEY,
+    action          VARCHAR NOT NULL,
+    author_id       VARCHAR NOT NULL,
+    work_id         VARCHAR,
+    other_author_id VARCHAR,
+    curated_by      VARCHAR NOT NULL,
+    curated_at      TIMESTAMPTZ NOT NULL,
+    reason          VARCHAR NOT NULL,
+    CHECK (action IN ('claim', 'unclaim', 'include', 'exclude', 'merge'))
+);
+COMMENT ON TABLE curation IS 'Decisions people recorded (scholarflow curate): claim/unclaim an author, include/exclude a work, merge an author id into another; who, when, why. Applied on every scoring pass, winning over automatic attribution.';
+
+CREATE TABLE IF NOT EXISTS work_references (
+    work_id       VARCHAR NOT NULL,
+    referenced_id VARCHAR NOT NULL,
+    PRIMARY KEY (work_id, referenced_id)
+);
+COMMENT ON TABLE work_references IS 'The works a work cites (OpenAlex referenced_works, W… ids).';
+
+CREATE TABLE IF NOT EXISTS reference_texts (
+    openalex_id      VARCHAR PRIMARY KEY,
+    title            VARCHAR,
+    abstract         VARCHAR,
+    publication_year INTEGER,
+    found            BOOLEAN NOT NULL,
+    fetched_on       DATE NOT NULL
+);
+COMMENT ON TABLE reference_texts IS 'Title and abstract of every cited work, fetched once ever (100 ids per OpenAlex request). found = false: OpenAlex no longer has it (not asked again).';
+
+CREATE TABLE IF NOT EXISTS work_neighbours (
+    work_id      VARCHAR NOT NULL,
+    neighbour_id VARCHAR NOT NULL,
+    similarity   DOUBLE NOT NULL,
+    PRIMARY KEY (work_id, neighbour_id)
+);
+COMMENT ON TABLE work_neighbours IS 'Nearby papers: each attributed work''s most similar works by text embedding (cosine), for the research graph.';
+
+CREATE TABLE IF NOT EXISTS author_topics (
+    author_id VARCHAR NOT NULL,
+    topic_id  VARCHAR NOT NULL,
+    works     INTEGER NOT NULL,
+    share     DOUBLE NOT NULL,
+    rank      INTEGER NOT NULL,
+    PRIMARY KEY (author_id, topic_id)
+);
+COMMENT ON TABLE author_topics IS 'OpenAlex topics of an author''s attributed works: works carrying the topic and their share of the works with topics.';
+
+CREATE TABLE IF NOT EXISTS author_collaborators (
+    author_id          VARCHAR NOT NULL,
+    coauthor_key       VARCHAR NOT NULL,
+    coauthor_name      VARCHAR,
+    coauthor_author_id VARCHAR,
+    shared_works       INTEGER NOT NULL,
+    last_year          INTEGER,
+    rank               INTEGER NOT NULL,
+    is_close           BOOLEAN NOT NULL,
+    PRIMARY KEY (author_id, coauthor_key)
+);
+COMMENT ON TABLE author_collaborators IS 'Co-authors on attributed works (key: OpenAlex author id, else name:<folded name>), ranked by shared works; close = 2 or more shared works.';
+
+CREATE TABLE IF NOT EXISTS author_institutions (
     author_id      VARCHAR NOT NULL,
-    computed_on    DATE NOT NULL,
-    works_count    INTEGER NOT NULL,
-    cited_by_count INTEGER NOT NULL,
-    h_index        INTEGER NOT NULL,
-    i10_index      INTEGER NOT NULL,
+    institution_id VARCHAR NOT NULL,
     first_year     INTEGER,
     last_year      INTEGER,
-    preprint_count INTEGER NOT NULL,
-    code_count     INTEGER NOT NULL,
-    PRIMARY KEY (author_id, computed_on)
+    works          INTEGER NOT NULL,
+    PRIMARY KEY (author_id, institution_id)
 );
-COMMENT ON TABLE author_metrics_history IS 'One row per author per run day (a second run on one day replaces that day''s row).';
+COMMENT ON TABLE author_institutions IS 'Affiliation history: institutions printed on the author''s own authorships, first and last year, works.';
 
 CREATE TABLE IF NOT EXISTS author_citations_by_year (
     author_id      VARCHAR NOT NULL,
@@ -209,11 +359,24 @@ COMMENT ON TABLE author_citations_by_year IS 'Citations per year received by an 
 
 CREATE TABLE IF NOT EXISTS work_metrics (
     work_id                        VARCHAR PRIMARY KEY,
+    scoring_version                INTEGER NOT NULL,
+    field                          VARCHAR,
+    publication_year               INTEGER,
     cited_by_count                 INTEGER NOT NULL,
     fwci                           DOUBLE,
-    citation_normalized_percentile DOUBLE
+    citation_normalized_percentile DOUBLE,
+    is_top10                       BOOLEAN,
+    novelty                        DOUBLE,
+    novelty_method                 VARCHAR NOT NULL,
+    novelty_basis                  INTEGER NOT NULL,
+    novelty_pct                    DOUBLE,
+    novelty_cohort_size            INTEGER
 );
-COMMENT ON TABLE work_metrics IS 'Per-work citation metrics (merged copies counted once).';
+COMMENT ON COLUMN work_metrics.field IS 'Comparison field: OpenAlex subfield of the primary topic, else of the arXiv category.';
+COMMENT ON TABLE work_metrics IS 'Per-work scores from the latest scoring pass: citations (merged copies counted once), OpenAlex FWCI and percentile, novelty and its percentile among works of the same field, year and method.';
+COMMENT ON COLUMN work_metrics.novelty IS 'Cosine distance, 0..2: the 90th percentile of pairwise distances between cited works (method cited_works, Shibayama et al. 2021), or 1 - mean similarity to the 3 nearest earlier works of the field (nearest_earlier_works). NULL when neither is possible.';
+COMMENT ON COLUMN work_metrics.novelty_method IS 'cited_works | nearest_earlier_works | insufficient_text | no_field | no_earlier_works';
+COMMENT ON COLUMN work_metrics.novelty_basis IS 'How many texts the value rests on: cited works with text, or earlier works compared.';
 
 CREATE TABLE IF NOT EXISTS data_quality (
     author_id  VARCHAR NOT NULL,

@@ -9,11 +9,12 @@ a new connection sees the new one; no reader ever blocks a run or sees half a lo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import pandas as pd
 
 from scholarflow.errors import WarehouseError
 
-__all__ = ["Warehouse", "LoadResult", "open_published", "TABLE_KEYS"]
+__all__ = ["Warehouse", "LoadResult", "open_published", "TABLE_KEYS", "SCORED_TABLES"]
 
 # Natural key of every loaded table, and how a run replaces its rows.
 #   upsert: merge on the key.  work / author: the run's works / authors are replaced whole.
@@ -36,14 +37,16 @@ TABLE_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "work_topics": (("work_id", "topic_id"), "work"),
     "authorships": (("work_id", "position"), "work"),
     "citations_by_year": (("work_id", "year"), "work"),
-    "work_metrics": (("work_id",), "upsert"),
+    "work_references": (("work_id", "referenced_id"), "work"),
+    "reference_texts": (("openalex_id",), "upsert"),
     "author_identifiers": (("scheme", "value"), "author"),
     "author_works": (("author_id", "work_id"), "author"),
-    "author_metrics": (("author_id",), "upsert"),
-    "author_metrics_history": (("author_id", "computed_on"), "upsert"),
-    "author_citations_by_year": (("author_id", "year"), "author"),
-    "data_quality": (("author_id", "check_name"), "author"),
 }
+# Tables a scoring pass derives from the rest; each pass replaces them whole.
+SCORED_TABLES = (
+    "author_works", "work_metrics", "work_neighbours", "author_metrics", "author_citations_by_year",
+    "author_topics", "author_collaborators", "author_institutions", "data_quality",
+)
 
 
 @dataclass
@@ -142,7 +145,7 @@ class Warehouse:
 
     def finish_run(self, run_id: str, status: str, finished_at: datetime, counts: dict, errors: list[dict]) -> None:
         allowed = {"authors_failed", "records_fetched", "works_new", "works_changed", "merged_duplicates",
-                   "arxiv_attributed", "arxiv_rejected", "requests_made"}
+                   "arxiv_attributed", "arxiv_rejected", "requests_made", "scoring_version"}
         sets = ", ".join(f"{k} = ?" for k in counts if k in allowed)
         values = [int(v) for k, v in counts.items() if k in allowed]
         self.con.execute(
@@ -165,17 +168,12 @@ class Warehouse:
             self.con.unregister("stg_raw")
 
     # -- the load ------------------------------------------------------------------------
-    def load(self, tables: dict[str, pd.DataFrame], computed_on: date, fail_after: str | None = None) -> LoadResult:
+    def load(self, tables: dict[str, pd.DataFrame], fail_after: str | None = None) -> LoadResult:
         """Load one run's frames in one transaction: all of it lands, or none of it.
 
         `fail_after` names a table after which to raise (crash injection for tests).
         """
-        tables = dict(tables)
-        metrics = tables.get("author_metrics", pd.DataFrame(columns=["author_id"])).assign(computed_on=computed_on)
-        tables["author_metrics"] = metrics
-        tables["author_metrics_history"] = metrics
         works = tables["works"]
-        tables["work_metrics"] = works[["work_id", "cited_by_count", "fwci", "citation_normalized_percentile"]]
         author_ids = list(tables.get("authors", pd.DataFrame(columns=["author_id"]))["author_id"])
 
         con = self.con
@@ -226,6 +224,109 @@ class Warehouse:
         con.execute(f"INSERT OR REPLACE INTO {table} BY NAME SELECT * FROM stg")
         con.unregister("stg")
         return len(frame)
+
+    # -- scoring --------------------------------------------------------------------------
+    def missing_references(self, referenced_ids: list[str]) -> list[str]:
+        """Return the cited work ids whose text has never been fetched (found or not)."""
+        if not referenced_ids:
+            return []
+        rows = self.con.execute(
+            "SELECT DISTINCT id FROM (SELECT UNNEST(?::VARCHAR[]) AS id) "
+            "WHERE id NOT IN (SELECT openalex_id FROM reference_texts) ORDER BY id", [sorted(set(referenced_ids))]
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def scoring_frames(self) -> dict[str, pd.DataFrame]:
+        """Return every stored frame a scoring pass reads (see transforms.scores.ScoringInputs)."""
+        q = {
+            "authors": "SELECT * FROM authors",
+            "works": "SELECT * FROM works ORDER BY work_id",
+            "author_works": "SELECT * FROM author_works",
+            "authorships": "SELECT * FROM authorships",
+            "work_topics": "SELECT * FROM work_topics",
+            "topics": "SELECT * FROM topics",
+            "citations_by_year": "SELECT * FROM citations_by_year",
+            "work_references": "SELECT * FROM work_references",
+            "reference_texts": "SELECT openalex_id, title, abstract FROM reference_texts WHERE found",
+            "curation": "SELECT * FROM curation",
+        }
+        return {name: self.con.execute(sql).df() for name, sql in q.items()}
+
+    def active_scoring(self) -> tuple[int, dict] | None:
+        """Return (version, configuration) of the newest scoring version, or None before the first."""
+        row = self.con.execute(
+            "SELECT scoring_version, config FROM scoring_versions ORDER BY scoring_version DESC LIMIT 1").fetchone()
+        return (int(row[0]), json.loads(row[1])) if row else None
+
+    def scoring_version_for(self, config: dict, formula_version: str, now: datetime, note: str | None = None) -> dict:
+        """Return the scoring_versions row of (config, formula): the stored one, or the next number if new.
+
+        A new row is only written by `write_scores`, with the scores that use it.
+        """
+        canonical = json.dumps({"config": config, "formula": formula_version}, sort_keys=True)
+        fingerprint = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+        row = self.con.execute("SELECT scoring_version FROM scoring_versions WHERE fingerprint = ?", [fingerprint]).fetchone()
+        if row:
+            return {"scoring_version": int(row[0]), "is_new": False}
+        version = self.con.execute("SELECT coalesce(max(scoring_version), 0) + 1 FROM scoring_versions").fetchone()[0]
+        return {"scoring_version": int(version), "is_new": True, "fingerprint": fingerprint, "formula_version": formula_version,
+                "config": json.dumps(config, sort_keys=True), "created_at": now, "note": note}
+
+    def write_scores(self, tables: dict[str, pd.DataFrame], version: dict, fail_after: str | None = None) -> None:
+        """Replace every scored table and append the pass to author_metrics_history, in one transaction.
+
+        `version` is what scoring_version_for returned; a new version is recorded with its scores.
+        """
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if version.get("is_new"):
+                con.execute("INSERT INTO scoring_versions BY NAME SELECT ? AS scoring_version, ? AS fingerprint, "
+                            "? AS formula_version, ? AS config, ? AS created_at, ? AS note",
+                            [version[k] for k in ("scoring_version", "fingerprint", "formula_version", "config", "created_at", "note")])
+            for table in SCORED_TABLES:
+                columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+                frame = tables[table]
+                con.register("stg", frame[[c for c in columns if c in frame.columns]])
+                con.execute(f"DELETE FROM {table}")
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM stg")
+                con.unregister("stg")
+                if fail_after == table:
+                    raise RuntimeError(f"injected failure after scoring {table}")
+            con.execute("INSERT OR REPLACE INTO author_metrics_history BY NAME SELECT * FROM author_metrics")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    # -- curation -------------------------------------------------------------------------
+    def add_curation(self, row: dict) -> None:
+        """Record one curation decision (the next scoring pass applies it)."""
+        frame = pd.DataFrame([row])
+        self.con.register("stg_cur", frame)
+        try:
+            self.con.execute("INSERT INTO curation BY NAME SELECT * FROM stg_cur")
+        finally:
+            self.con.unregister("stg_cur")
+
+    def find_author(self, ref: str) -> str | None:
+        """Return the stored author id for an id or any stored identifier (ORCID, name form), or None."""
+        row = self.con.execute(
+            "SELECT author_id FROM authors WHERE author_id = ? UNION ALL "
+            "SELECT author_id FROM author_identifiers WHERE value = ? OR lower(value) = lower(?) LIMIT 1",
+            [ref, ref, ref]).fetchone()
+        return row[0] if row else None
+
+    def find_work(self, refs: list[str]) -> str | None:
+        """Return the work id that any of `refs` (a work id, or an arXiv id, DOI, W… id) names, or None."""
+        refs = [r for r in refs if r]
+        row = self.con.execute(
+            "SELECT work_id FROM works WHERE work_id IN (SELECT UNNEST(?::VARCHAR[])) UNION ALL "
+            "SELECT work_id FROM work_identifiers WHERE value IN (SELECT UNNEST(?::VARCHAR[])) LIMIT 1", [refs, refs]).fetchone()
+        return row[0] if row else None
+
+    def curation(self) -> pd.DataFrame:
+        return self.con.execute("SELECT * FROM curation ORDER BY curated_at, curation_id").df()
 
     # -- publishing ----------------------------------------------------------------------
     def publish(self) -> Path:

@@ -23,67 +23,84 @@ SELECT aw.author_id,
        w.author_count,
        w.abstract,
        w.cited_by_count,
+       wm.fwci,
+       wm.is_top10,
+       wm.novelty,
+       wm.novelty_method,
+       wm.novelty_pct,
        w.arxiv_id,
        w.doi,
-       aw.confidence
+       aw.confidence,
+       aw.method AS attribution_method
 FROM author_works aw
 JOIN works w USING (work_id)
+LEFT JOIN work_metrics wm USING (work_id)
 LEFT JOIN first_authors fa USING (work_id)
 WHERE aw.is_attributed;
-COMMENT ON VIEW profile_works IS 'The works list of a profile page: attributed works only, with type, year, venue, category short code, first-version date, Code badge, title, "A, B, C et al.", abstract and citations.';
+COMMENT ON VIEW profile_works IS 'The works list of a profile page: attributed works only, with type, year, venue, category short code, first-version date, Code badge, title, "A, B, C et al.", abstract, citations, FWCI and novelty (with its method and percentile).';
 
 CREATE OR REPLACE VIEW profile_card AS
-WITH attributed AS (
-    SELECT author_id, work_id FROM author_works WHERE is_attributed
-),
-fields AS (
-    SELECT a.author_id, w.category_short,
-           row_number() OVER (PARTITION BY a.author_id ORDER BY count(*) DESC, w.category_short) AS rn
-    FROM attributed a JOIN works w USING (work_id)
-    WHERE w.category_short IS NOT NULL
-    GROUP BY a.author_id, w.category_short
-),
-topic_counts AS (
-    SELECT a.author_id, count(DISTINCT t.topic_id) AS topics_count
-    FROM attributed a JOIN work_topics t USING (work_id)
-    GROUP BY a.author_id
-),
-coauthors AS (
-    SELECT a.author_id,
-           coalesce(s.openalex_author_id, lower(s.author_name)) AS coauthor,
-           count(DISTINCT a.work_id) AS shared_works
-    FROM attributed a
-    JOIN authorships s USING (work_id)
-    WHERE s.resolved_author_id IS DISTINCT FROM a.author_id
-      AND s.openalex_author_id IS DISTINCT FROM a.author_id
-    GROUP BY ALL
+WITH topic_counts AS (
+    SELECT author_id, count(*) AS topics_count,
+           string_agg(t.display_name, '; ' ORDER BY atp.rank) FILTER (WHERE atp.rank <= 5) AS top_topics
+    FROM author_topics atp LEFT JOIN topics t USING (topic_id)
+    GROUP BY author_id
 ),
 close_collaborators AS (
-    SELECT author_id, count(*) AS close_collaborators_count
-    FROM coauthors WHERE shared_works >= 2
+    SELECT author_id, count(*) AS close_collaborators_count,
+           string_agg(coauthor_name, '; ' ORDER BY rank) FILTER (WHERE rank <= 5) AS top_collaborators
+    FROM author_collaborators WHERE is_close
     GROUP BY author_id
 )
 SELECT au.author_id,
        au.display_name,
        au.affiliation,
-       f.category_short AS field,
+       m.field,
        m.h_index,
        m.works_count,
        m.cited_by_count,
        m.i10_index,
-       CAST(NULL AS DOUBLE) AS novelty_pct,
-       CAST(NULL AS DOUBLE) AS profile_score,
-       CAST(NULL AS DOUBLE) AS trust_score,
-       CAST(NULL AS VARCHAR) AS trust_label,
-       CASE WHEN au.orcid IS NOT NULL THEN 'L2' ELSE 'L1' END AS verification_level,
-       FALSE AS is_claimed,
+       m.median_fwci,
+       m.top10_share,
+       m.novelty_pct,
+       m.novelty_cohort_size,
+       m.novelty_indicative,
+       m.novelty_note,
+       m.profile_score,
+       m.trust_score,
+       m.trust_label,
+       m.verification_level,
+       m.is_claimed,
        coalesce(tc.topics_count, 0) AS topics_count,
+       tc.top_topics,
        coalesce(cc.close_collaborators_count, 0) AS close_collaborators_count,
+       cc.top_collaborators,
        au.orcid,
+       m.scoring_version,
        m.computed_on
 FROM authors au
 JOIN author_metrics m USING (author_id)
-LEFT JOIN fields f ON f.author_id = au.author_id AND f.rn = 1
 LEFT JOIN topic_counts tc ON tc.author_id = au.author_id
-LEFT JOIN close_collaborators cc ON cc.author_id = au.author_id;
-COMMENT ON VIEW profile_card IS 'The header of a profile page: name, affiliation, field (dominant arXiv category), h-index, works, citations, verification level, topics and close collaborators (2+ shared works). Novelty, profile score and trust are NULL until scoring lands.';
+LEFT JOIN close_collaborators cc ON cc.author_id = au.author_id
+WHERE m.merged_into IS NULL;
+COMMENT ON VIEW profile_card IS 'The header of a profile page: name, affiliation, field, h-index, works, citations, Novelty % (with its cohort), profile score, trust with label and verification level, claimed, topics and close collaborators (2+ shared works). Merged-away author ids have no card.';
+
+CREATE OR REPLACE VIEW profile_graph AS
+SELECT m.author_id, 'coauthor' AS edge_type, c.coauthor_key AS target_id, c.coauthor_name AS target_label,
+       CAST(c.shared_works AS DOUBLE) AS weight, c.is_close AS is_strong
+FROM author_metrics m JOIN author_collaborators c USING (author_id)
+WHERE m.merged_into IS NULL
+UNION ALL
+SELECT m.author_id, 'topic', t.topic_id, tp.display_name, t.share, t.rank <= 3
+FROM author_metrics m JOIN author_topics t USING (author_id) LEFT JOIN topics tp USING (topic_id)
+WHERE m.merged_into IS NULL
+UNION ALL
+SELECT m.author_id, 'institution', i.institution_id, inst.display_name, CAST(i.works AS DOUBLE), i.last_year = max(i.last_year) OVER (PARTITION BY i.author_id)
+FROM author_metrics m JOIN author_institutions i USING (author_id) LEFT JOIN institutions inst USING (institution_id)
+WHERE m.merged_into IS NULL
+UNION ALL
+SELECT aw.author_id, 'nearby_work:' || n.work_id, n.neighbour_id, w.title, n.similarity, n.similarity >= 0.5
+FROM author_works aw JOIN work_neighbours n USING (work_id) JOIN works w ON w.work_id = n.neighbour_id
+JOIN author_metrics m ON m.author_id = aw.author_id
+WHERE aw.is_attributed AND m.merged_into IS NULL;
+COMMENT ON VIEW profile_graph IS 'Edges of an author''s research graph: author-coauthor (weight = shared works; strong = close collaborator), author-topic (share), author-institution (works; strong = latest), and work-work nearby papers (edge_type nearby_work:<work_id>, weight = cosine similarity).';

@@ -15,7 +15,7 @@ import arxiv
 from pyalex import Authors, Works
 
 from connectors.arxiv import author_query, search_url
-from connectors.openalex import AUTHOR_FIELDS, PAGE_SIZE, WORK_FIELDS, _with_params
+from connectors.openalex import AUTHOR_FIELDS, OR_LIMIT, PAGE_SIZE, REFERENCE_FIELDS, WORK_FIELDS, _with_params
 
 HERE = Path(__file__).parent
 OA = "https://openalex.org/"
@@ -43,6 +43,78 @@ INST_OF = {"Boxiao Liu": "I5000000001", "Jihao Liu": "I5000000002", "Hongsheng L
            "Łucja Wróblewska": "I5000000003", "Marek Nowak": "I5000000003", "Boxiao Liu (physics)": "I5000000004"}
 
 
+# Works the sample papers cite (titles and years of real papers; the one-line abstracts are ours).
+# Each author's papers cite their own pool, so any subset of authors asks for a recorded batch.
+REFS = {
+    # image mixing and vision transformers: TokenMix cites a close-knit literature (low novelty)
+    "W5100000001": ("mixup: Beyond Empirical Risk Minimization", 2017, "Training on convex combinations of pairs of images and their labels regularizes image classifiers."),
+    "W5100000002": ("CutMix: Regularization Strategy to Train Strong Classifiers with Localizable Features", 2019, "Patches cut from one training image are pasted into another image and the labels mixed by area, regularizing image classifiers."),
+    "W5100000003": ("An Image is Worth 16x16 Words: Transformers for Image Recognition at Scale", 2020, "A pure transformer applied to sequences of image patches classifies images as well as convolutional networks."),
+    "W5100000004": ("Training data-efficient image transformers & distillation through attention", 2020, "Vision transformers trained on ImageNet alone with strong data augmentation and a distillation token classify images competitively."),
+    "W5100000005": ("AutoAugment: Learning Augmentation Strategies from Data", 2018, "A search over image augmentation policies finds data augmentation that improves image classifiers."),
+    # GeoMIM: masked image modeling meets 3D driving perception (farther apart)
+    "W5100000011": ("Masked Autoencoders Are Scalable Vision Learners", 2021, "Masking random image patches and reconstructing the missing pixels pretrains vision transformers."),
+    "W5100000012": ("BEVFormer: Learning Bird's-Eye-View Representation from Multi-Camera Images via Spatiotemporal Transformers", 2022, "Spatiotemporal transformers lift multi-camera driving images to a bird's-eye-view grid for 3D object detection."),
+    "W5100000013": ("PointNet: Deep Learning on Point Sets for 3D Classification and Segmentation", 2017, "A network that consumes unordered lidar point clouds directly classifies and segments 3D shapes."),
+    "W5100000014": ("Deep Residual Learning for Image Recognition", 2016, "Residual connections let very deep convolutional networks train and recognize images better."),
+    # the benchmark: cites across language, vision, reinforcement learning and datasets (high novelty)
+    "W5100000021": ("Attention Is All You Need", 2017, "The transformer, built on attention alone, translates text between languages faster and better than recurrent models."),
+    "W5100000022": ("Learning Transferable Visual Models From Natural Language Supervision", 2021, "Contrastive training on image and caption pairs from the web yields zero-shot image classifiers."),
+    "W5100000023": ("Human-level control through deep reinforcement learning", 2015, "A deep Q-network learns to play Atari games from pixels and game scores alone."),
+    "W5100000024": ("ImageNet: A large-scale hierarchical image database", 2009, "A database of millions of labelled images organised by the WordNet hierarchy."),
+    "W5100000025": ("The Pascal Visual Object Classes (VOC) Challenge", 2010, None),
+    # distillation (MKD)
+    "W5100000031": ("Distilling the Knowledge in a Neural Network", 2015, "A small student network learns from the softened outputs of a large teacher ensemble."),
+    "W5100000032": ("FitNets: Hints for Thin Deep Nets", 2014, "A thin deep student network is trained from the intermediate hints of a wider teacher network."),
+    "W5100000033": ("Model-Agnostic Meta-Learning for Fast Adaptation of Deep Networks", 2017, "Meta-learning an initialization lets a network adapt to a new task in a few gradient steps."),
+    # Łucja Wróblewska: exploration, off-policy evaluation
+    "W5100000041": ("Finite-time Analysis of the Multiarmed Bandit Problem", 2002, "Upper confidence bound policies achieve logarithmic regret in multi-armed bandits."),
+    "W5100000042": ("Near-optimal Regret Bounds for Reinforcement Learning", 2010, "An optimistic exploration algorithm for Markov decision processes achieves near-optimal regret."),
+    "W5100000043": ("Count-Based Exploration with Neural Density Models", 2017, "Pseudo-counts from a density model give exploration bonuses to reinforcement learning agents."),
+    "W5100000044": ("World Models", 2018, "An agent learns a compressed generative model of its environment and trains its policy inside the dream."),
+    "W5100000045": ("Doubly Robust Off-policy Value Evaluation for Reinforcement Learning", 2016, "Combining a learned model with importance sampling estimates the value of a policy from logged data."),
+    "W5100000046": ("Dream to Control: Learning Behaviors by Latent Imagination", 2019, "Behaviours are learned by backpropagating through imagined trajectories of a latent world model."),
+    "W5100000047": ("Hindsight Experience Replay", 2017, "Relabelling failed episodes with the goals actually reached lets agents learn from sparse rewards."),
+    "W5100000048": ("Curriculum learning", 2009, "Presenting training examples from easy to hard speeds up learning and improves generalization."),
+    # physics homonym
+    "W5100000051": ("The automated computation of tree-level and next-to-leading order differential cross sections, and their matching to parton shower simulations", 2014, "A framework computes collider cross sections at next-to-leading order in QCD and matches them to parton showers."),
+    "W5100000052": ("Heavy-quark correlations in hadron collisions at next-to-leading order", 1992, "Next-to-leading order QCD predictions for correlations of heavy quark pairs produced at hadron colliders."),
+    "W5100000053": ("Lattice QCD with heavy quarks", 1997, "Heavy quarks on the lattice with effective field theory actions."),
+}
+# Cited by the sample's papers; W5199999999 is a reference OpenAlex no longer has.
+REFS_OF = {
+    "W5000000011": ["W5100000001", "W5100000002", "W5100000003", "W5100000004", "W5100000005"],
+    "W5000000012": ["W5100000001", "W5100000002", "W5100000003", "W5100000004", "W5100000005"],
+    "W5000000013": ["W5100000011", "W5100000012", "W5100000013", "W5100000014", "W5199999999"],
+    "W5000000014": ["W5100000031", "W5100000032", "W5100000033"],
+    "W5000000016": ["W5100000021", "W5100000022", "W5100000023", "W5100000024", "W5100000025"],
+    "W5000000021": ["W5100000041", "W5100000042", "W5100000043"],
+    "W5000000022": ["W5100000044", "W5100000045", "W5100000046"],
+    "W5000000023": ["W5100000047", "W5100000048"],
+    "W5000000031": ["W5100000051", "W5100000052"],
+    "W5000000032": ["W5100000053"],  # one cited text only: novelty falls back to nearest earlier works
+}
+WORKS_OF = {"A5000000001": "W500000001", "A5000000002": "W500000002", "A5000000003": "W500000003"}
+
+
+def reference_batches(put_json) -> None:
+    """Record the cited-work text batches a run asks for, for every combination of sample authors."""
+    from itertools import combinations
+
+    authors = list(WORKS_OF)
+    for n in range(1, len(authors) + 1):
+        for combo in combinations(authors, n):
+            ids = sorted({r for w, refs in REFS_OF.items() for r in refs if any(w.startswith(WORKS_OF[a]) for a in combo)})
+            for start in range(0, len(ids), OR_LIMIT):
+                batch = ids[start:start + OR_LIMIT]
+                url = _with_params(Works().url, filter="openalex:" + "|".join(batch), select=",".join(REFERENCE_FIELDS),
+                                   per_page=OR_LIMIT)
+                results = [{"id": OA + r, "title": REFS[r][0], "display_name": REFS[r][0], "publication_year": REFS[r][1],
+                            "abstract_inverted_index": inverted(REFS[r][2])} for r in batch if r in REFS]
+                put_json(url, f"openalex/refs_{'_'.join(a[-1] for a in combo)}_{start // OR_LIMIT + 1}.json",
+                         {"meta": {"count": len(results), "per_page": OR_LIMIT, "page": 1}, "results": results})
+
+
 def inverted(text: str | None) -> dict | None:
     if text is None:
         return None
@@ -67,7 +139,7 @@ def authorship(name: str, pos: int, total: int) -> dict:
 
 
 def work(wid, title, year, date, wtype, venue, authors, cited, abstract=None, doi=None, arxiv_id=None, topic="T5000000001",
-         counts=None, fwci=None, truncated_at=None):
+         counts=None, fwci=None, truncated_at=None, percentile=0.9):
     locs = []
     if venue != "arXiv":
         locs.append({"landing_page_url": f"https://doi.org/{doi}" if doi else None, "pdf_url": None,
@@ -86,12 +158,13 @@ def work(wid, title, year, date, wtype, venue, authors, cited, abstract=None, do
         "type": wtype, "primary_location": locs[0] if locs else None, "locations": locs,
         "authorships": ships, "is_authors_truncated": False, "cited_by_count": cited,
         "counts_by_year": [{"year": y, "cited_by_count": c} for y, c in sorted((counts or {}).items(), reverse=True)],
-        "fwci": fwci, "citation_normalized_percentile": {"value": 0.9, "is_in_top_1_percent": False, "is_in_top_10_percent": True} if fwci else None,
+        "fwci": fwci, "citation_normalized_percentile": {"value": percentile, "is_in_top_1_percent": percentile >= 0.99,
+                                           "is_in_top_10_percent": percentile >= 0.9} if fwci else None,
         "primary_topic": {"id": OA + topic, "display_name": t[0], "score": 0.99, "subfield": {"display_name": t[1]},
                           "field": {"display_name": t[2]}, "domain": {"display_name": "Physical Sciences"}},
         "topics": [{"id": OA + topic, "display_name": t[0], "score": 0.99, "subfield": {"display_name": t[1]},
                     "field": {"display_name": t[2]}, "domain": {"display_name": "Physical Sciences"}}],
-        "referenced_works": [], "abstract_inverted_index": inverted(abstract), "updated_date": "2026-11-01T00:00:00",
+        "referenced_works": [OA + r for r in REFS_OF.get(wid, [])], "abstract_inverted_index": inverted(abstract), "updated_date": "2026-11-01T00:00:00",
     }
     if truncated_at:
         full = dict(record)
@@ -187,14 +260,14 @@ def build() -> None:
     w = {}
     w["tm_pre"], _ = work("W5000000011", "TokenMix: Rethinking Image Mixing for Data Augmentation in Vision Transformers", 2022,
                           "2022-07-18", "preprint", "arXiv", CV_TEAM, 41, tokenmix_abs, doi="10.48550/arxiv.2207.08409",
-                          arxiv_id="2207.08409", counts={2022: 6, 2023: 20, 2024: 15}, fwci=2.1)
+                          arxiv_id="2207.08409", counts={2022: 6, 2023: 20, 2024: 15}, fwci=2.1, percentile=0.93)
     # The published version: no arXiv link on this record; title + year + authors join it to the preprint.
     w["tm_pub"], _ = work("W5000000012", "TokenMix: Rethinking Image Mixing for Data Augmentation in Vision Transformers", 2022,
                           "2022-10-23", "article", "Lecture Notes in Computer Science", CV_TEAM, 58, tokenmix_abs,
-                          doi="10.1007/978-3-031-19809-0_26", counts={2022: 4, 2023: 30, 2024: 24}, fwci=3.4)
+                          doi="10.1007/978-3-031-19809-0_26", counts={2022: 4, 2023: 30, 2024: 24}, fwci=3.4, percentile=0.97)
     w["geo"], _ = work("W5000000013", "GeoMIM: Towards Better 3D Knowledge Transfer via Masked Image Modeling for Multi-view 3D Understanding",
                        2023, "2023-03-20", "preprint", "arXiv", ["Jihao Liu", "Tai Wang", "Boxiao Liu", "Qihang Zhang", "Hongsheng Li"],
-                       23, geomim_abs, doi="10.48550/arxiv.2303.11325", arxiv_id="2303.11325", counts={2023: 9, 2024: 14}, fwci=1.8)
+                       23, geomim_abs, doi="10.48550/arxiv.2303.11325", arxiv_id="2303.11325", counts={2023: 9, 2024: 14}, fwci=1.8, percentile=0.86)
     # Missing abstract on the OpenAlex side (arXiv supplies it).
     w["mkd"], _ = work("W5000000014", "Meta Knowledge Distillation", 2022, "2022-02-16", "preprint", "arXiv",
                        ["Jihao Liu", "Boxiao Liu", "Hongsheng Li", "Yu Liu"], 12, None, doi="10.48550/arxiv.2202.07940",
@@ -286,12 +359,12 @@ def build() -> None:
     lw = [
         work("W5000000021", "ε-Greedy Exploration Revisited: State-Dependent Schedules", 2024, "2024-04-01", "article",
              "Journal of Machine Learning Research", ["Łucja Wróblewska", "Marek Nowak"], 11, eps_abs,
-             doi="10.5555/jmlr.2024.00021", topic="T5000000003", counts={2024: 11}, fwci=1.2)[0],
+             doi="10.5555/jmlr.2024.00021", topic="T5000000003", counts={2024: 11}, fwci=1.2, percentile=0.71)[0],
         work("W5000000022", "Offline policy evaluation with learned world models", 2022, "2022-05-10", "article",
              "Machine Learning", ["Marek Nowak", "Łucja Wróblewska", "Anna Zielińska"], 25,
              "We estimate the value of a policy from logged data by rolling it out in a learned model and correcting "
              "the model's bias with importance weights on short horizons.", doi="10.1007/s10994-022-00022-x",
-             topic="T5000000003", counts={2022: 5, 2023: 10, 2024: 10}, fwci=1.6)[0],
+             topic="T5000000003", counts={2022: 5, 2023: 10, 2024: 10}, fwci=1.6, percentile=0.82)[0],
         work("W5000000023", "Curriculum design for sparse-reward manipulation", 2020, "2020-09-14", "article",
              "Robotics and Autonomous Systems", ["Łucja Wróblewska", "Piotr Kowalczyk"], 40, None,
              doi="10.1016/j.robot.2020.000023", topic="T5000000003", counts={2020: 2, 2021: 10, 2022: 12, 2023: 9, 2024: 7})[0],
@@ -318,6 +391,7 @@ def build() -> None:
                       sort_order=arxiv.SortOrder.Ascending)
     put(search_url(q2, 0, 200), "arxiv/au_Lucja_Wroblewska.xml", feed(ax_lw, q2.query))
 
+    reference_batches(put_json)
     (HERE / "index.json").write_text(json.dumps(files, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

@@ -40,11 +40,16 @@ def test_backfill_of_the_sample_loads_merges_attributes_and_is_harmless_to_rerun
     before = con.execute("SELECT count(*) FROM works").fetchone()[0]
     con.close()
     raw = _published(tmp_path).execute("SELECT count(*) FROM raw_responses").fetchone()[0]
-    assert raw == first["requests_made"] == 14
+    # 14 for the authors, 1 for the texts of all 29 cited works (100 ids OR-ed per request).
+    assert raw == first["requests_made"] == 15
 
     second = backfill_authors(SAMPLE_AUTHORS, offline_sample=True)
     assert (second["works_new"], second["works_changed"]) == (0, 0)
+    assert second["requests_made"] == 14  # a reference's text is fetched once, ever
+    assert second["scoring_version"] == first["scoring_version"] == 1
     con = _published(tmp_path)
+    assert con.execute("SELECT count(*) FILTER (WHERE found), count(*) FROM reference_texts").fetchone() == (28, 29)
+    assert con.execute("SELECT count(*) FROM author_metrics_history").fetchone()[0] == 3  # same day, same version
     assert con.execute("SELECT count(*) FROM works").fetchone()[0] == before
     assert con.execute("SELECT count(*) FROM runs WHERE status = 'succeeded'").fetchone()[0] == 2
     con.close()

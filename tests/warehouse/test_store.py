@@ -48,9 +48,9 @@ def wh(tmp_path):
 
 
 def test_loading_twice_changes_nothing(wh):
-    first = wh.load(_sample_frames(wh).tables(), DAY)
+    first = wh.load(_sample_frames(wh).tables())
     before = _snapshot(wh.con)
-    second = wh.load(_sample_frames(wh).tables(), DAY)
+    second = wh.load(_sample_frames(wh).tables())
     assert first.works_new > 0 and (second.works_new, second.works_changed) == (0, 0)
     _same(before, _snapshot(wh.con))
     dupes = wh.con.execute("SELECT count(*) - count(DISTINCT work_id) FROM works").fetchone()[0]
@@ -58,16 +58,16 @@ def test_loading_twice_changes_nothing(wh):
 
 
 def test_a_crash_mid_load_leaves_the_previous_state_whole_and_a_rerun_completes(wh):
-    wh.load(_sample_frames(wh).tables(), DAY)
+    wh.load(_sample_frames(wh).tables())
     before = _snapshot(wh.con)
     frames = _sample_frames(wh)
     frames.works.loc[:, "cited_by_count"] += 1000  # a changed night...
     with pytest.raises(RuntimeError, match="injected"):
-        wh.load(frames.tables(), DAY + dt.timedelta(days=1), fail_after="authorships")  # ...that dies part-way
+        wh.load(frames.tables(), fail_after="authorships")  # ...that dies part-way
     _same(before, _snapshot(wh.con))
-    result = wh.load(frames.tables(), DAY + dt.timedelta(days=1))
+    result = wh.load(frames.tables())
     assert result.works_changed == len(frames.works)
-    assert wh.con.execute("SELECT count(*) FROM author_metrics_history").fetchone()[0] == 2
+    assert wh.con.execute("SELECT min(cited_by_count) FROM works").fetchone()[0] >= 1000
 
 
 def test_schema_has_keys_not_null_and_comments(wh):
@@ -81,7 +81,7 @@ def test_schema_has_keys_not_null_and_comments(wh):
 
 
 def test_published_copy_is_read_only_and_a_held_reader_survives_a_publish(wh, tmp_path):
-    wh.load(_sample_frames(wh).tables(), DAY)
+    wh.load(_sample_frames(wh).tables())
     wh.publish()
     reader = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
