@@ -1,9 +1,11 @@
-"""Benchmark: transform + load throughput on a synthetic author-sized batch. Prints figures.
+"""Benchmark: transform + load + scoring throughput on a synthetic author-sized batch. Prints figures.
 
     .venv/bin/python benchmarks/bench_pipeline.py [--works N]
 
 N OpenAlex works and N arXiv entries (every other entry is a copy of an OpenAlex work, so
-half of them must merge), one author, a real DuckDB in a temporary folder.
+half of them must merge), one author, each OpenAlex work citing 20 of 4N cited works whose
+texts are stored, a real DuckDB in a temporary folder. Scoring embeds every work and cited
+text (TF-IDF + SVD), computes novelty per work and every author figure.
 """
 
 from __future__ import annotations
@@ -15,8 +17,22 @@ import tempfile
 import time
 from pathlib import Path
 
+from scholarflow.settings import load_scoring_config
 from transforms.assemble import AuthorInput, assemble
+from transforms.scores import FORMULA_VERSION, ScoringInputs, score
+from transforms.staging import stage_reference_texts
 from warehouse import Warehouse
+
+WORDS = ("vision transformer graph bandit protein lattice quark policy kernel sparse mixing token benchmark "
+         "convex entropy galaxy neuron robot speech language").split()
+
+
+def reference_texts(n: int):
+    """4n cited works with short synthetic titles and abstracts drawn from a small vocabulary."""
+    rows = [{"id": f"https://openalex.org/W{1_000_000 + j}", "title": " ".join(WORDS[(j * k) % len(WORDS)] for k in (1, 3, 7)),
+             "abstract_inverted_index": {w: [p] for p, w in enumerate(WORDS[(j + k) % len(WORDS)] for k in range(8))}}
+            for j in range(4 * n)]
+    return stage_reference_texts([r["id"].rsplit("/", 1)[-1] for r in rows], rows, dt.date(2026, 11, 22))
 
 
 def synthetic(n: int):
@@ -33,6 +49,7 @@ def synthetic(n: int):
             "authorships": [{"author": {"id": f"https://openalex.org/{a}" if a else None, "display_name": n}} for n, a in authors],
             "counts_by_year": [{"year": 2024, "cited_by_count": i % 40}, {"year": 2023, "cited_by_count": i % 30}],
             "abstract_inverted_index": {w: [k] for k, w in enumerate(f"we measure thing {i} again".split())},
+            "referenced_works": [f"https://openalex.org/W{1_000_000 + (i * 7 + k * 13) % (4 * n)}" for k in range(20)],
         })
         entries.append({
             "arxiv_id": ax if i % 2 == 0 else f"3{i // 10000:03d}.{i % 10000:05d}", "title": f"Synthetic study number {i} of benchmarks",
@@ -52,13 +69,22 @@ def main() -> None:
         with Warehouse(Path(tmp) / ".w.work.duckdb", Path(tmp) / "w.duckdb") as wh:
             t0 = time.perf_counter()
             frames = assemble([author], wh.work_identifiers())
+            frames.reference_texts = reference_texts(args.works)
             t1 = time.perf_counter()
-            wh.load(frames.tables(), dt.date(2026, 11, 22))
+            wh.load(frames.tables())
             t2 = time.perf_counter()
-            wh.load(assemble([author], wh.work_identifiers()).tables(), dt.date(2026, 11, 22))
+            wh.load(assemble([author], wh.work_identifiers()).tables())
             t3 = time.perf_counter()
-            wh.publish()
+            config = load_scoring_config()
+            version = wh.scoring_version_for(config, FORMULA_VERSION, dt.datetime.now(dt.timezone.utc))
+            inputs = ScoringInputs(**wh.scoring_frames())
             t4 = time.perf_counter()
+            scores = score(inputs, config, dt.date(2026, 11, 22), version["scoring_version"])
+            t5 = time.perf_counter()
+            wh.write_scores(scores.tables(), version)
+            t6 = time.perf_counter()
+            wh.publish()
+            t7 = time.perf_counter()
             size_mb = (Path(tmp) / "w.duckdb").stat().st_size / 1e6
     records = 2 * args.works
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -67,7 +93,11 @@ def main() -> None:
     print(f"transform:             {t1 - t0:.2f} s  ({records / (t1 - t0):,.0f} records/s)")
     print(f"first load:            {t2 - t1:.2f} s")
     print(f"re-load (idempotent):  {t3 - t2:.2f} s (transform + load)")
-    print(f"publish:               {t4 - t3:.2f} s  ({size_mb:.1f} MB file)")
+    print(f"scoring read:          {t4 - t3:.2f} s")
+    by_method = scores.work_metrics["novelty_method"].value_counts().to_dict()
+    print(f"scoring (pure):        {t5 - t4:.2f} s  ({len(scores.work_metrics)} works, {len(inputs.reference_texts)} cited texts; {by_method})")
+    print(f"scoring write:         {t6 - t5:.2f} s")
+    print(f"publish:               {t7 - t6:.2f} s  ({size_mb:.1f} MB file)")
     print(f"peak RSS:              {rss_mb:.0f} MB")
 
 

@@ -378,7 +378,7 @@ def curate_list(warehouse: Optional[Path] = WarehouseOpt) -> None:
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
         rows = wh.curation()
     table = Table("when", "action", "author", "work / other author", "by", "why")
-    for r in rows.to_dict("records"):
+    for r in rows.astype(object).where(rows.notna(), None).to_dict("records"):
         table.add_row(str(r["curated_at"])[:19], r["action"], r["author_id"], r["work_id"] or r["other_author_id"] or "",
                       r["curated_by"], r["reason"])
     _out().print(table)
@@ -410,14 +410,9 @@ def main() -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors arrive here in standalone_mode=False
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:
+        # Usage errors (click's, or the copy typer vendors) arrive here in standalone_mode=False.
+        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
             sys.exit(exc.exit_code)
         raise
-
-
-if __name__ == "__main__":
-    main()

@@ -13,6 +13,7 @@ Two candidates were compared (README, "Choosing the embedding"; `make bench-embe
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Protocol
 
 import numpy as np
@@ -56,7 +57,10 @@ class TfidfSvdEmbedder:
         k = min(self.dims, tfidf.shape[0] - 1, tfidf.shape[1] - 1)
         if k < 2:  # too small a corpus to reduce: TF-IDF itself is the embedding
             return _unit_rows(tfidf.toarray())
-        reduced = TruncatedSVD(n_components=k, random_state=self.seed).fit_transform(tfidf)
+        with warnings.catch_warnings():
+            # A corpus of near-identical texts has no variance to explain: the ratio is 0/0, the vectors are fine.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            reduced = TruncatedSVD(n_components=k, random_state=self.seed).fit_transform(tfidf)
         return _unit_rows(reduced.astype(np.float64))
 
 

@@ -313,17 +313,17 @@ class Warehouse:
         """Return the stored author id for an id or any stored identifier (ORCID, name form), or None."""
         row = self.con.execute(
             "SELECT author_id FROM authors WHERE author_id = ? UNION ALL "
-            "SELECT author_id FROM author_identifiers WHERE value = ? OR lower(value) = lower(?) LIMIT 1",
-            [ref, ref, ref]).fetchone()
-        return row[0] if row else None
+            "SELECT author_id FROM author_identifiers WHERE value = ? OR lower(value) = lower(?)",
+            [ref, ref, ref]).fetchall()
+        return row[0][0] if row else None
 
     def find_work(self, refs: list[str]) -> str | None:
         """Return the work id that any of `refs` (a work id, or an arXiv id, DOI, W… id) names, or None."""
         refs = [r for r in refs if r]
         row = self.con.execute(
             "SELECT work_id FROM works WHERE work_id IN (SELECT UNNEST(?::VARCHAR[])) UNION ALL "
-            "SELECT work_id FROM work_identifiers WHERE value IN (SELECT UNNEST(?::VARCHAR[])) LIMIT 1", [refs, refs]).fetchone()
-        return row[0] if row else None
+            "SELECT work_id FROM work_identifiers WHERE value IN (SELECT UNNEST(?::VARCHAR[]))", [refs, refs]).fetchall()
+        return row[0][0] if row else None
 
     def curation(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM curation ORDER BY curated_at, curation_id").df()

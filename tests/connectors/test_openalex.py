@@ -1,3 +1,4 @@
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -84,3 +85,43 @@ def test_final_cursor_page_is_empty_with_null_cursor():
     bodies = [i["response"]["body"]["string"] for i in cassette["http_interactions"] if _status(i) == 200]
     finals = [parse_list_page(b.encode()) for b in bodies if '"next_cursor":null' in b.replace(" ", "")]
     assert any(results == [] and cursor is None for results, cursor, _ in finals)
+
+
+@responses.activate
+def test_cited_work_texts_come_100_ids_per_request_with_only_the_fields_novelty_needs(http):
+    from connectors.openalex import REFERENCE_FIELDS
+
+    ids = [f"W{i}" for i in range(1000, 1150)]
+
+    def answer(request):
+        asked = parse_qs(urlsplit(request.url).query)["filter"][0].removeprefix("openalex:").split("|")
+        found = [{"id": f"https://openalex.org/{w}", "title": f"T {w}"} for w in asked if w != "W1001"]
+        return 200, {}, json.dumps({"meta": {"count": len(found)}, "results": found})
+
+    responses.add_callback(responses.GET, WORKS, callback=answer)
+    texts = list(OpenAlexConnector(http).iter_work_texts(ids + ids[:5]))
+    assert len(responses.calls) == 2
+    sizes = [len(parse_qs(urlsplit(c.request.url).query)["filter"][0].split("|")) for c in responses.calls]
+    assert sizes == [100, 50]
+    q = parse_qs(urlsplit(responses.calls[0].request.url).query)
+    assert q["select"] == [",".join(REFERENCE_FIELDS)] and q["per_page"] == ["100"]
+    assert len(texts) == 149  # W1001 is gone from OpenAlex
+
+
+@pytest.mark.realdata
+def test_real_work_references_and_texts_stage_for_novelty():
+    from transforms.staging import referenced_ids, stage_reference_texts
+
+    work = json.loads(realdata("openalex/b-vitamins_openalex-python_2025/work_W2741809807_state_of_oa_single.json").read_text())
+    refs = referenced_ids([work])
+    assert len(refs) == 45 and all(r.startswith("W") for r in refs)
+    # A real list page answers a batch: its works' abstracts come back from the inverted index.
+    page = realdata("openalex/academic_explorer_2025/http_cache_with_url/works_filter_cites_W2741809807_page1_per50.json")
+    body = json.loads(page.read_text())["data"]  # the cache wraps the API's answer in {"data": ...}
+    results, _, _ = parse_list_page(json.dumps(body).encode())
+    asked = [r["id"].rsplit("/", 1)[-1] for r in results] + ["W0"]
+    staged = stage_reference_texts(asked, results, "2026-11-22").set_index("openalex_id")
+    assert not staged.loc["W0", "found"] and staged["found"].sum() == len(results)
+    with_abstract = staged["abstract"].notna().sum()
+    assert with_abstract >= len(results) // 2
+    assert staged["title"].notna().sum() == len(results)

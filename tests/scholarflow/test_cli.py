@@ -87,3 +87,52 @@ def test_ingest_profile_sql_and_authors(published, tmp_path, monkeypatch, capsys
     assert run(monkeypatch, capsys, "authors", "remove", "A5000000001")[0] == 0
     code, _, err = run(monkeypatch, capsys, "authors", "remove", "A5000000001")
     assert code == 2 and "not tracked" in err
+
+
+def test_curation_explain_and_rescore(tmp_path, monkeypatch, capsys):
+    code, _, err = run(monkeypatch, capsys, "demo", "--warehouse", str(tmp_path / "data" / "warehouse.duckdb"))
+    assert code == 0, err
+    published = tmp_path / "data" / "warehouse.duckdb"
+
+    code, out, _ = run(monkeypatch, capsys, "profile", "A5000000001", "--explain")
+    assert code == 0
+    for text in ("scoring version 1", "h^2 <= citations (25 <= 107) holds", "source_disagrees_h_index", "32",
+                 "Profile score", "impact", "Novelty", "cited_works", "Trust 95.0 (Verified)", "orcid_consistent"):
+        assert text in out, text
+
+    # Bad curation input: one line, exit 2, nothing written.
+    before = _digest(published)
+    for args, message in [
+        (["curate", "exclude", "A5000000001", "arxiv:2207.08409", "--by", "Ada"], "Missing option '--why'"),
+        (["curate", "exclude", "A5000000001", "2999.99999", "--by", "Ada", "--why", "not his"], "no work '2999.99999'"),
+        (["curate", "claim", "A5999999999", "--by", "Ada", "--why", "x"], "no author 'A5999999999'"),
+        (["curate", "claim", "A5000000001", "--by", " ", "--why", "x"], "say who decides this"),
+        (["curate", "merge", "A5000000001", "A5000000001", "--by", "Ada", "--why", "x"], "another author id"),
+    ]:
+        code, _, err = run(monkeypatch, capsys, *args)
+        assert code == 2 and message in err and "Traceback" not in err, err
+    assert _digest(published) == before
+
+    # TokenMix off Boxiao Liu's page (by its arXiv id, with the version), and a claim.
+    code, out, err = run(monkeypatch, capsys, "curate", "exclude", "A5000000001", "2207.08409v2", "--by", "Boxiao Liu",
+                         "--why", "wrong person in a test")
+    assert code == 0 and "recorded: exclude A5000000001 arxiv:2207.08409" in out, err
+    code, out, err = run(monkeypatch, capsys, "curate", "claim", "0000-0002-1825-0097", "--by", "Boxiao Liu", "--why", "it is me")
+    assert code == 0, err
+    code, out, _ = run(monkeypatch, capsys, "sql", "SELECT works_count, verification_level, is_claimed FROM profile_card "
+                       "WHERE author_id = 'A5000000001'")
+    assert "│ 5           │ L3                 │ True" in out
+    code, out, _ = run(monkeypatch, capsys, "curate", "list")
+    assert "exclude" in out and "wrong person in a test" in out and "claim" in out
+
+    # A backfill re-attributes automatically; the curation still wins.
+    assert run(monkeypatch, capsys, "backfill", "A5000000001", "--offline-sample")[0] == 0
+    code, out, _ = run(monkeypatch, capsys, "sql", "SELECT count(*) AS n FROM profile_works WHERE work_id = 'arxiv:2207.08409' "
+                       "AND author_id = 'A5000000001'")
+    assert "│ 0 │" in out
+
+    (tmp_path / "bad.toml").write_text("[profile]\nimpact = 1\n")
+    code, _, err = run(monkeypatch, capsys, "rescore", "--config", str(tmp_path / "bad.toml"))
+    assert code == 2 and "section [novelty] is missing" in err and len(err.strip().splitlines()) == 1
+    code, out, err = run(monkeypatch, capsys, "rescore")
+    assert code == 0 and "scoring version 1 (unchanged)" in out, err

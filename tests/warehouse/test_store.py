@@ -122,3 +122,49 @@ def test_unwritable_location_is_a_clear_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(WarehouseError):
         Warehouse(blocker / "w.work.duckdb", blocker / "w.duckdb")
+
+
+def _score_once(wh, config, day=DAY):
+    from transforms.scores import FORMULA_VERSION, ScoringInputs, score
+
+    version = wh.scoring_version_for(config, FORMULA_VERSION, dt.datetime(2026, 11, 22, tzinfo=dt.timezone.utc))
+    scores = score(ScoringInputs(**wh.scoring_frames()), config, day, version["scoring_version"])
+    return scores, version
+
+
+def test_scoring_replaces_derived_tables_keeps_history_and_rolls_back_whole(wh):
+    from scholarflow.settings import load_scoring_config
+    from warehouse.store import SCORED_TABLES
+
+    config = load_scoring_config()
+    wh.load(_sample_frames(wh).tables())
+    scores, version = _score_once(wh, config)
+    assert version["is_new"] and version["scoring_version"] == 1
+    wh.write_scores(scores.tables(), version)
+    assert wh.active_scoring() == (1, config)
+    assert _score_once(wh, config)[1] == {"scoring_version": 1, "is_new": False}  # same config, same version
+    before = {t: wh.con.execute(f"SELECT * FROM {t}").df() for t in SCORED_TABLES}
+
+    changed = {**config, "profile": {**config["profile"], "novelty": 0.0}}
+    scores2, version2 = _score_once(wh, changed, DAY + dt.timedelta(days=1))
+    assert version2["scoring_version"] == 2
+    with pytest.raises(RuntimeError, match="injected"):
+        wh.write_scores(scores2.tables(), version2, fail_after="author_metrics")
+    for t in SCORED_TABLES:  # a failed pass leaves the last one whole, and no version 2
+        pd.testing.assert_frame_equal(before[t], wh.con.execute(f"SELECT * FROM {t}").df(), obj=t)
+    assert wh.active_scoring()[0] == 1
+
+    wh.write_scores(scores2.tables(), version2)
+    history = wh.con.execute("SELECT scoring_version, count(*) FROM author_metrics_history GROUP BY 1 ORDER BY 1").fetchall()
+    assert history == [(1, 1), (2, 1)]
+    assert wh.con.execute("SELECT DISTINCT scoring_version FROM author_metrics").fetchall() == [(2,)]
+    assert wh.active_scoring() == (2, changed)
+
+
+def test_missing_references_are_those_never_fetched(wh):
+    from transforms.staging import stage_reference_texts
+
+    frames = _sample_frames(wh)
+    frames.reference_texts = stage_reference_texts(["W1", "W2"], [{"id": "https://openalex.org/W1", "title": "T"}], DAY)
+    wh.load(frames.tables())
+    assert wh.missing_references(["W1", "W2", "W3", "W3"]) == ["W3"]  # W2 was asked for and not found: not again

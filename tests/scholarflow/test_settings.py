@@ -1,0 +1,45 @@
+import pytest
+
+from scholarflow.errors import ConfigError
+from scholarflow.settings import DEFAULT_SCORING, load_scoring_config
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "scoring.toml"
+    path.write_text(text)
+    return path
+
+
+def test_the_packaged_configuration_loads():
+    config = load_scoring_config()
+    assert config["novelty"]["embedder"] == "tfidf-svd"
+    assert sum(config["profile"][k] for k in ("impact", "h_index", "novelty", "activity")) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (("novelty = 0.25", "novelty = -1"), "novelty must be a non-negative number"),
+    (("impact = 0.35", "impact = 0.35\nimpakt = 0.1"), "unknown key(s) impakt"),
+    (("recent_years = 3", ""), "missing key(s) recent_years"),
+    (('embedder = "tfidf-svd"', 'embedder = "word2vec"'), "embedder must be one of"),
+    (("distance_percentile = 90", "distance_percentile = 150"), "between 0 and 100"),
+    (("[graph]", "[grahp]"), "section [graph] is missing"),
+    (("novelty = 0.25", 'novelty = "high"'), "must be a non-negative number"),
+])
+def test_a_bad_configuration_is_one_clear_error(tmp_path, edit, message):
+    text = DEFAULT_SCORING.read_text()
+    assert edit[0] in text
+    with pytest.raises(ConfigError) as info:
+        load_scoring_config(_write(tmp_path, text.replace(edit[0], edit[1], 1)))
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_unreadable_configurations(tmp_path):
+    with pytest.raises(ConfigError, match="no scoring configuration"):
+        load_scoring_config(tmp_path / "absent.toml")
+    with pytest.raises(ConfigError, match="can't read"):
+        load_scoring_config(_write(tmp_path, "[novelty\n"))
+    text = DEFAULT_SCORING.read_text()
+    for k in ("impact = 0.35", "h_index = 0.25", "novelty = 0.25", "activity = 0.15"):
+        text = text.replace(k, k.split("=")[0] + "= 0", 1)
+    with pytest.raises(ConfigError, match="weights are all zero"):
+        load_scoring_config(_write(tmp_path, text))
