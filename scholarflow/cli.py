@@ -76,8 +76,10 @@ def _print_profile(settings: Settings, author: str, limit: int = 50) -> None:
     head.add_row("field", shown(card["field"]))
     head.add_row("h-index / works / citations", f"{card['h_index']} / {card['works_count']} / {card['cited_by_count']}")
     head.add_row("i10", str(card["i10_index"]))
-    head.add_row("novelty / profile score / trust", f"{shown(card['novelty_pct'], '%')} / {shown(card['profile_score'])} / {shown(card['trust_score'])}")
-    head.add_row("verification", f"{card['verification_level']}, {'claimed' if card['is_claimed'] else 'unclaimed'}")
+    head.add_row("novelty", f"{shown(card['novelty_pct'], '%')} ({shown(card['novelty_note'])})")
+    head.add_row("profile score", shown(card["profile_score"]))
+    head.add_row("trust", f"{shown(card['trust_score'])} {shown(card['trust_label'])}, {card['verification_level']}, "
+                          f"{'claimed' if card['is_claimed'] else 'unclaimed'}")
     head.add_row("topics / close collaborators", f"{card['topics_count']} / {card['close_collaborators_count']}")
     _out().print(head)
     table = Table(title=f"{len(works)} works", title_justify="left")

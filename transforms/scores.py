@@ -238,8 +238,8 @@ def _author_novelty(g: pd.DataFrame, wm: pd.DataFrame, tiny: int) -> dict:
         "novelty_works": int(len(scored)),
         "novelty_cohort_size": cohort,
         "novelty_indicative": indicative,
-        "novelty_note": (f"indicative: compared with only {cohort} works of the same field and year" if indicative
-                         else f"compared with {cohort} works of the same field and year"),
+        "novelty_note": (f"indicative: ranked among only {cohort} comparable works" if indicative
+                         else f"ranked among {cohort} comparable works"),
     }
 
 
