@@ -55,7 +55,7 @@ def _validate_author_key(author: str) -> None:
 def _print_summary(summary: dict) -> None:
     table = Table(title=f"run {summary['run_id']}: {summary['status']}", show_header=False)
     for key in ("authors_requested", "authors_failed", "records_fetched", "works_new", "works_changed",
-                "merged_duplicates", "arxiv_attributed", "arxiv_rejected", "requests_made"):
+                "merged_duplicates", "arxiv_attributed", "arxiv_rejected", "requests_made", "scoring_version"):
         if key in summary:
             table.add_row(key.replace("_", " "), str(summary[key]))
     _out().print(table)
@@ -103,7 +103,26 @@ def demo(warehouse: Optional[Path] = typer.Option(Path("data/warehouse.duckdb"),
     with _err().status("backfilling the sample authors (Prefect flow run)…"):
         summary = backfill_authors(SAMPLE_AUTHORS, warehouse=str(warehouse), offline_sample=True, triggered_by="demo")
     _print_summary(summary)
+    _print_cards(_settings(warehouse))
     _print_profile(_settings(warehouse), SAMPLE_AUTHORS[0])
+
+
+def _print_cards(settings: Settings) -> None:
+    """One line per author card: every number on it, from profile_card."""
+    from warehouse.reads import query
+
+    cards = query(settings.warehouse, "SELECT * FROM profile_card ORDER BY author_id")
+    table = Table("author", "field", "h", "works", "cites", "novelty", "score", "trust", "level", "topics", "close co.",
+                  title="profile cards", title_justify="left")
+    for c in cards.astype(object).where(cards.notna(), None).to_dict("records"):
+        novelty = "not known" if c["novelty_pct"] is None else f"{c['novelty_pct']:.1f}%{'*' if c['novelty_indicative'] else ''}"
+        table.add_row(f"{c['display_name']} ({c['author_id']})", c["field"] or "not known", str(c["h_index"]),
+                      str(c["works_count"]), str(c["cited_by_count"]), novelty,
+                      "not known" if c["profile_score"] is None else f"{c['profile_score']:.1f}",
+                      f"{c['trust_score']:.0f} {c['trust_label']}", c["verification_level"] + (" claimed" if c["is_claimed"] else ""),
+                      str(c["topics_count"]), str(c["close_collaborators_count"]))
+    _out().print(table)
+    _out().print("* indicative: ranked among fewer than 20 comparable works")
 
 
 @app.command()

@@ -96,6 +96,7 @@ class Warehouse:
         self.published_path = Path(published_path)
         self.con = _connect(self.working_path, read_only=False)
         try:
+            self._upgrade()
             self.con.execute(_sql("schema.sql"))
             self.con.execute(_sql("views.sql"))
         except duckdb.Error:
@@ -104,6 +105,29 @@ class Warehouse:
 
     def close(self) -> None:
         self.con.close()
+
+    def _upgrade(self) -> None:
+        """Bring a warehouse written before scoring landed to this schema, losing nothing.
+
+        Its author_metrics and work_metrics were derived (the next run or `rescore` rebuilds
+        them); its history rows are kept, as they were, in author_metrics_history_v0.
+        """
+        columns = {r[0] for r in self.con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'author_metrics'").fetchall()}
+        if not columns or "scoring_version" in columns:
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute("DROP TABLE author_metrics")
+            self.con.execute("DROP TABLE IF EXISTS work_metrics")
+            self.con.execute("ALTER TABLE author_metrics_history RENAME TO author_metrics_history_v0")
+            self.con.execute("COMMENT ON TABLE author_metrics_history_v0 IS 'author_metrics_history as written before "
+                             "scoring versions existed (works, citations, h, i10 per author and day); kept as it was.'")
+            self.con.execute("ALTER TABLE runs ADD COLUMN IF NOT EXISTS scoring_version INTEGER")
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
 
     def __enter__(self) -> "Warehouse":
         return self

@@ -2,6 +2,7 @@ import datetime as dt
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -168,3 +169,25 @@ def test_missing_references_are_those_never_fetched(wh):
     frames.reference_texts = stage_reference_texts(["W1", "W2"], [{"id": "https://openalex.org/W1", "title": "T"}], DAY)
     wh.load(frames.tables())
     assert wh.missing_references(["W1", "W2", "W3", "W3"]) == ["W3"]  # W2 was asked for and not found: not again
+
+
+def test_a_warehouse_from_before_scoring_is_upgraded_without_losing_history(tmp_path):
+    import subprocess as sp
+
+    old_schema = sp.run(["git", "show", "302aa49:warehouse/schema.sql"], capture_output=True, text=True,
+                        cwd=Path(__file__).resolve().parents[2])
+    if old_schema.returncode:
+        pytest.skip("the pre-scoring schema is not in this clone's history")
+    path = tmp_path / ".w.work.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(old_schema.stdout)
+    con.execute("INSERT INTO author_metrics_history VALUES ('A1', DATE '2026-11-01', 3, 40, 2, 1, 2020, 2024, 0, 1)")
+    con.close()
+    with Warehouse(path, tmp_path / "w.duckdb") as wh:
+        assert wh.con.execute("SELECT author_id, h_index FROM author_metrics_history_v0").fetchall() == [("A1", 2)]
+        cols = {r[0] for r in wh.con.execute("DESCRIBE author_metrics_history").fetchall()}
+        assert {"scoring_version", "profile_score", "trust_score"} <= cols
+        wh.load(_sample_frames(wh).tables())
+        assert wh.con.execute("SELECT count(*) FROM works").fetchone()[0] > 0
+    with Warehouse(path, tmp_path / "w.duckdb") as wh:  # and opening it again changes nothing
+        assert wh.con.execute("SELECT count(*) FROM author_metrics_history_v0").fetchone()[0] == 1
