@@ -406,6 +406,16 @@ def curate_list(warehouse: Optional[Path] = WarehouseOpt) -> None:
 
 
 @app.command()
+def site(out: Path = typer.Option(Path("site"), "--out", help="Folder for index.html and authors/*.html (replaced whole)."),
+         warehouse: Optional[Path] = WarehouseOpt) -> None:
+    """Render static profile pages (self-contained HTML) from the published warehouse's views."""
+    from scholarflow.site import render_site
+
+    result = render_site(_settings(warehouse).warehouse, out)
+    _out().print(f"wrote {result.pages} pages ({result.authors} authors, {result.works} works listed) to {result.out}/index.html")
+
+
+@app.command()
 def sql(query: str = typer.Argument(..., help="SQL to run, read-only, on the published warehouse."),
         warehouse: Optional[Path] = WarehouseOpt) -> None:
     """Run a read-only query against the published warehouse and print the result."""

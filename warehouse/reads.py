@@ -11,7 +11,7 @@ import pandas as pd
 from scholarflow.errors import UserError
 from warehouse.store import open_published
 
-__all__ = ["profile", "explain", "query"]
+__all__ = ["profile", "explain", "query", "site_data"]
 
 
 def _author_id(con: duckdb.DuckDBPyConnection, path: Path, author: str) -> str:
@@ -64,6 +64,18 @@ def explain(path: Path, author: str) -> dict:
         con.close()
     return {"author_id": aid, "display_name": card[0] if card else None, "metrics": metrics,
             "config": json.loads(config[0]) if config else {}, "works": works, "data_quality": quality}
+
+
+def site_data(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return (profile_card, profile_works, profile_graph): everything the static pages show, and nothing else."""
+    con = open_published(path)
+    try:
+        cards = con.execute("SELECT * FROM profile_card ORDER BY profile_score DESC NULLS LAST, display_name").df()
+        works = con.execute("SELECT * FROM profile_works ORDER BY author_id, published_on DESC NULLS LAST, title").df()
+        graph = con.execute("SELECT * FROM profile_graph ORDER BY author_id, edge_type, weight DESC, target_id").df()
+    finally:
+        con.close()
+    return cards, works, graph
 
 
 def query(path: Path, sql: str) -> pd.DataFrame:

@@ -51,6 +51,11 @@ close_collaborators AS (
            string_agg(coauthor_name, '; ' ORDER BY rank) FILTER (WHERE rank <= 5) AS top_collaborators
     FROM author_collaborators WHERE is_close
     GROUP BY author_id
+),
+per_year AS (
+    SELECT author_id, list({'year': year, 'cited_by_count': cited_by_count} ORDER BY year) AS citations_by_year
+    FROM author_citations_by_year
+    GROUP BY author_id
 )
 SELECT au.author_id,
        au.display_name,
@@ -75,6 +80,7 @@ SELECT au.author_id,
        tc.top_topics,
        coalesce(cc.close_collaborators_count, 0) AS close_collaborators_count,
        cc.top_collaborators,
+       py.citations_by_year,
        au.orcid,
        m.scoring_version,
        m.computed_on
@@ -82,8 +88,9 @@ FROM authors au
 JOIN author_metrics m USING (author_id)
 LEFT JOIN topic_counts tc ON tc.author_id = au.author_id
 LEFT JOIN close_collaborators cc ON cc.author_id = au.author_id
+LEFT JOIN per_year py ON py.author_id = au.author_id
 WHERE m.merged_into IS NULL;
-COMMENT ON VIEW profile_card IS 'The header of a profile page: name, affiliation, field, h-index, works, citations, Novelty % (with its cohort), profile score, trust with label and verification level, claimed, topics and close collaborators (2+ shared works). Merged-away author ids have no card.';
+COMMENT ON VIEW profile_card IS 'The header of a profile page: name, affiliation, field, h-index, works, citations, Novelty % (with its cohort), profile score, trust with label and verification level, claimed, topics and close collaborators (2+ shared works), and citations per year (a list of {year, cited_by_count}; OpenAlex covers the last 10 years). Merged-away author ids have no card.';
 
 CREATE OR REPLACE VIEW profile_graph AS
 SELECT m.author_id, 'coauthor' AS edge_type, c.coauthor_key AS target_id, c.coauthor_name AS target_label,
