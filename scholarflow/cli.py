@@ -1,4 +1,5 @@
-"""The `scholarflow` command: demo, backfill, nightly, ingest, authors, serve, rescore, curate, profile, sql.
+"""The `scholarflow` command: demo, backfill, nightly, ingest, authors, serve, rescore, curate, profile, site, sql,
+export, docs.
 
 User errors end with one line on stderr and a non-zero exit (2 for bad input, 1 for a
 source or run failure), never a traceback.
@@ -29,11 +30,11 @@ app.add_typer(curate_app, name="curate")
 
 def _out() -> Console:
     # Made per call, so output follows whatever sys.stdout is now (tests swap it).
-    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 140)
+    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 140, soft_wrap=True)
 
 
 def _err() -> Console:
-    return Console(file=sys.stderr, width=None if sys.stderr.isatty() else 200)
+    return Console(file=sys.stderr, width=None if sys.stderr.isatty() else 200, soft_wrap=True)
 
 WarehouseOpt = typer.Option(None, "--warehouse", help="Published warehouse path (default $SCHOLARFLOW_HOME/warehouse.duckdb).")
 OfflineOpt = typer.Option(False, "--offline-sample", help="Answer every request from the bundled sample instead of the network.")
@@ -417,16 +418,56 @@ def site(out: Path = typer.Option(Path("site"), "--out", help="Folder for index.
 
 @app.command()
 def sql(query: str = typer.Argument(..., help="SQL to run, read-only, on the published warehouse."),
+        fmt: str = typer.Option("table", "--format", help="table | csv | json | parquet (parquet needs --out)."),
+        out: Optional[Path] = typer.Option(None, "--out", help="Write the result to this file instead of the terminal."),
         warehouse: Optional[Path] = WarehouseOpt) -> None:
-    """Run a read-only query against the published warehouse and print the result."""
+    """Run a read-only query against the published warehouse (no file access from SQL) and print or save the result."""
+    from scholarflow.export import FORMATS, write_result
     from warehouse.reads import query as run_query
 
+    if fmt not in FORMATS:
+        raise UserError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "table" and out is not None:
+        raise UserError("--out needs --format csv, json or parquet")
     df = run_query(_settings(warehouse).warehouse, query)
-    table = Table(*[str(c) for c in df.columns])
-    for row in df.astype(object).where(df.notna(), None).itertuples(index=False):
-        table.add_row(*["" if v is None else str(v) for v in row])
-    _out().print(table)
-    _out().print(f"{len(df)} row(s)")
+    if fmt == "table":
+        table = Table(*[str(c) for c in df.columns])
+        for row in df.astype(object).where(df.notna(), None).itertuples(index=False):
+            table.add_row(*["" if v is None else str(v) for v in row])
+        _out().print(table)
+        _out().print(f"{len(df)} row(s)")
+        return
+    text = write_result(df, fmt, out)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        _err().print(f"wrote {len(df)} row(s) to {out}")
+
+
+@app.command()
+def export(out: Path = typer.Argument(..., help="Folder for one Parquet file per table and view, schema.json and schema.md."),
+           warehouse: Optional[Path] = WarehouseOpt) -> None:
+    """Export every table and view of the published warehouse to Parquet, with the schema."""
+    from scholarflow.export import export_warehouse
+
+    schema = export_warehouse(_settings(warehouse).warehouse, out)
+    rows = sum(v["rows"] for v in schema.values())
+    _out().print(f"exported {len(schema)} tables and views ({rows:,} rows) to {out}/ with schema.json and schema.md")
+
+
+@app.command()
+def docs(out: Path = typer.Option(Path("docs/schema.md"), "--out", help="Where to write the schema reference.")) -> None:
+    """Regenerate docs/schema.md from the table, view and column comments in the code."""
+    from scholarflow.export import schema_markdown
+    from warehouse.store import schema_catalog
+
+    text = schema_markdown(schema_catalog())
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"can't write {out}: {exc.strerror or exc}") from None
+    _out().print(f"wrote {out} ({text.count(chr(10) + '### ')} tables and views)")
 
 
 def main() -> None:

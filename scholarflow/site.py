@@ -5,16 +5,13 @@ and writes `index.html` plus `authors/<id>.html`. Pages carry their CSS and thei
 (inline SVG) and load nothing from anywhere: they work opened from disk, with no network.
 Jinja2 autoescaping is on for every template, so a source's text is shown, never run.
 
-The output folder is written beside itself and swapped in whole; a folder that was not made by
-`scholarflow site` is never overwritten.
+The output folder is written beside itself and swapped in whole (scholarflow/outdir.py); a
+folder that was not made by `scholarflow site` is never overwritten.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from scholarflow.errors import UserError
+from scholarflow.outdir import replaced_folder
 
 __all__ = ["render_site", "SiteResult", "shown", "bar_chart", "radial_graph", "MARKER"]
 
@@ -157,29 +154,6 @@ def _graph_lists(edges: pd.DataFrame) -> dict:
     return lists
 
 
-def _prepare(out: Path) -> Path:
-    """Return a fresh temporary folder beside `out`; refuse an `out` not made by us."""
-    out = Path(out)
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
-        raise UserError(f"{out} exists and was not written by `scholarflow site`; choose an empty or new folder")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    except OSError as exc:
-        raise UserError(f"can't write pages to {out}: {exc.strerror or exc}") from None
-
-
-def _swap(tmp: Path, out: Path) -> None:
-    """Put the finished folder in place of the old one (each rename is atomic)."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def render_site(warehouse: Path, out: Path, generated_at: datetime | None = None) -> SiteResult:
     """Render the index and one page per author from the published warehouse into `out`."""
     from warehouse.reads import site_data
@@ -187,24 +161,19 @@ def render_site(warehouse: Path, out: Path, generated_at: datetime | None = None
     cards, works, graph = site_data(warehouse)
     env = _environment()
     stamp = (generated_at or datetime.now()).strftime("%Y-%m-%d %H:%M")
-    tmp = _prepare(out)
-    try:
+    with replaced_folder(Path(out), MARKER, "scholarflow site") as tmp:
         (tmp / "authors").mkdir()
         card_rows = cards.astype(object).where(cards.notna(), None).to_dict("records")
         for card in card_rows:
             aid = card["author_id"]
             mine = works[works["author_id"] == aid]
             edges = graph[graph["author_id"] == aid]
+            per_year = [] if _missing(card["citations_by_year"]) else list(card["citations_by_year"])
             html = env.get_template("author.html.j2").render(
-                card=card, works=_page_works(mine), chart=bar_chart([] if _missing(card["citations_by_year"]) else list(card["citations_by_year"])),
+                card=card, works=_page_works(mine), chart=bar_chart(per_year),
                 graph=radial_graph(card["display_name"] or aid, edges), lists=_graph_lists(edges), generated_at=stamp,
             )
             (tmp / "authors" / f"{aid}.html").write_text(html, encoding="utf-8")
         (tmp / "index.html").write_text(env.get_template("index.html.j2").render(cards=card_rows, generated_at=stamp),
                                         encoding="utf-8")
-        (tmp / MARKER).write_text(f"written by scholarflow site at {stamp} from {warehouse}\n", encoding="utf-8")
-        _swap(tmp, Path(out))
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return SiteResult(out=Path(out), pages=len(card_rows) + 1, authors=len(card_rows), works=len(works))

@@ -11,7 +11,11 @@ import pandas as pd
 from scholarflow.errors import UserError
 from warehouse.store import open_published
 
-__all__ = ["profile", "explain", "query", "site_data"]
+__all__ = ["profile", "explain", "query", "site_data", "export_parquet", "PARTITION_ROWS"]
+
+# A table or view with more rows than this is written as Parquet partitioned by its year column.
+PARTITION_ROWS = 1_000_000
+_YEAR_COLUMNS = ("publication_year", "year")
 
 
 def _author_id(con: duckdb.DuckDBPyConnection, path: Path, author: str) -> str:
@@ -78,9 +82,44 @@ def site_data(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return cards, works, graph
 
 
-def query(path: Path, sql: str) -> pd.DataFrame:
-    """Return the result of an analyst's query, run read-only on the published copy."""
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def export_parquet(path: Path, out_dir: Path, partition_rows: int = PARTITION_ROWS) -> dict[str, dict]:
+    """Write every table and view of the published warehouse to Parquet in `out_dir`; return name -> {rows, files}.
+
+    One file each (`<name>.parquet`), or, above `partition_rows` rows where there is a year
+    column, a folder `<name>/` partitioned by it (Hive style: `<name>/publication_year=2024/…`).
+    """
     con = open_published(path)
+    written = {}
+    try:
+        names = [r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal "
+            "ORDER BY 1").fetchall()]
+        for name in names:
+            rows = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+            cols = [r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()]
+            year = next((c for c in _YEAR_COLUMNS if c in cols), None)
+            if rows > partition_rows and year:
+                target = out_dir / name
+                con.execute(f"COPY (SELECT * FROM \"{name}\") TO '{_quoted(target)}' (FORMAT parquet, PARTITION_BY ({year}))")
+                files = sorted(str(p.relative_to(out_dir)) for p in target.rglob("*.parquet"))
+            else:
+                target = out_dir / f"{name}.parquet"
+                con.execute(f"COPY (SELECT * FROM \"{name}\") TO '{_quoted(target)}' (FORMAT parquet)")
+                files = [target.name]
+            written[name] = {"rows": int(rows), "files": files, "partitioned_by": year if len(files) > 1 or target.is_dir() else None}
+    finally:
+        con.close()
+    return written
+
+
+def query(path: Path, sql: str) -> pd.DataFrame:
+    """Return the result of an analyst's query, run read-only on the published copy, with no
+    access to the file system."""
+    con = open_published(path, sandboxed=True)
     try:
         return con.execute(sql).df()
     except duckdb.Error as exc:

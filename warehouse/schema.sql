@@ -55,6 +55,9 @@ CREATE TABLE IF NOT EXISTS authors (
     i10_index_reported      BIGINT
 );
 COMMENT ON TABLE authors IS 'Tracked authors, keyed by OpenAlex author id. *_reported columns are what OpenAlex summary_stats says: provenance only, never shown as our figures (see author_metrics).';
+COMMENT ON COLUMN authors.display_name IS 'The name as OpenAlex displays it (normalized).';
+COMMENT ON COLUMN authors.affiliation IS 'Last known institution (OpenAlex).';
+COMMENT ON COLUMN authors.orcid IS 'Bare ORCID (0000-0000-0000-000X), check digit verified.';
 COMMENT ON COLUMN authors.requested_id IS 'The id an operator asked for when OpenAlex redirected a merged id to this one.';
 
 CREATE TABLE IF NOT EXISTS author_identifiers (
@@ -107,6 +110,16 @@ CREATE TABLE IF NOT EXISTS works (
 );
 COMMENT ON TABLE works IS 'One row per real paper: all copies (OpenAlex records, arXiv versions, preprint and published version) merged. cited_by_count is the largest of the copies, never their sum; published_on is the first version''s date.';
 COMMENT ON COLUMN works.work_id IS 'Stable id: arxiv:<id>, else doi:<doi>, else openalex:<W…>, as first seen; later copies join the existing id.';
+COMMENT ON COLUMN works.title IS 'Title as readable text (TeX turned into Unicode).';
+COMMENT ON COLUMN works.work_type IS 'article | preprint | book-chapter | … (an arXiv-hosted OpenAlex article counts as a preprint).';
+COMMENT ON COLUMN works.venue IS 'Where the published version appeared, else arXiv.';
+COMMENT ON COLUMN works.published_on IS 'Date of the first version (arXiv v1 when there is one).';
+COMMENT ON COLUMN works.has_code IS 'A code repository link (GitHub, GitLab, Bitbucket, …) was found in the abstract or arXiv comment; project pages do not count.';
+COMMENT ON COLUMN works.code_url IS 'That repository link (the Code badge).';
+COMMENT ON COLUMN works.cited_by_count IS 'Citations: the largest count among the merged copies, never their sum.';
+COMMENT ON COLUMN works.abstract IS 'The longest abstract among the copies (OpenAlex inverted index rebuilt, or arXiv summary).';
+COMMENT ON COLUMN works.arxiv_id IS 'arXiv id without version.';
+COMMENT ON COLUMN works.doi IS 'DOI, lower case, no resolver prefix.';
 COMMENT ON COLUMN works.record_count IS 'How many source records were merged into this work.';
 COMMENT ON COLUMN works.category_short IS 'Short arXiv category of the primary category (cs.CV -> CV).';
 
@@ -214,6 +227,15 @@ COMMENT ON COLUMN author_metrics.scoring_version IS 'The scoring_versions row (w
 COMMENT ON COLUMN author_metrics.merged_into IS 'Set when a curator merged this author id into another: it then has no page of its own.';
 COMMENT ON COLUMN author_metrics.field IS 'Dominant field shown on the card: arXiv short category of the attributed works (CV), else OpenAlex subfield.';
 COMMENT ON COLUMN author_metrics.cohort_field IS 'Dominant comparison field: OpenAlex subfield (arXiv categories mapped onto subfields); h_pct and activity_pct rank within it.';
+COMMENT ON COLUMN author_metrics.works_count IS 'Attributed distinct works (versions of one paper count once).';
+COMMENT ON COLUMN author_metrics.cited_by_count IS 'Citations of those works.';
+COMMENT ON COLUMN author_metrics.h_index IS 'Largest h such that h works have h or more citations each.';
+COMMENT ON COLUMN author_metrics.i10_index IS 'Works with 10 or more citations.';
+COMMENT ON COLUMN author_metrics.computed_on IS 'Day of the scoring pass.';
+COMMENT ON COLUMN author_metrics.novelty_indicative IS 'True when novelty_cohort_size is below novelty.tiny_cohort: the Novelty % is indicative only.';
+COMMENT ON COLUMN author_metrics.novelty_note IS 'What a page says beside the Novelty % (cohort size, indicative or not).';
+COMMENT ON COLUMN author_metrics.trust_label IS 'Verified (>= 75, or claimed) | Plausible (>= 45) | Unverified.';
+COMMENT ON COLUMN author_metrics.is_claimed IS 'The researcher claimed the profile (curation).';
 COMMENT ON COLUMN author_metrics.median_fwci IS 'Median OpenAlex field-weighted citation impact of the works that have one (fwci_works of them).';
 COMMENT ON COLUMN author_metrics.impact_pct IS 'Median OpenAlex citation_normalized_percentile of the works x 100: field-normalized impact, 0-100.';
 COMMENT ON COLUMN author_metrics.top10_share IS 'Share of the works (with a percentile) in the top 10% of their field and year.';

@@ -62,11 +62,11 @@ def _sql(name: str) -> str:
     return resources.files("warehouse").joinpath(name).read_text(encoding="utf-8")
 
 
-def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _connect(path: Path, read_only: bool, config: dict | None = None) -> duckdb.DuckDBPyConnection:
     try:
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config=config or {})
     except PermissionError:
         raise WarehouseError(f"can't write the warehouse at {path}: permission denied") from None
     except duckdb.IOException as exc:
@@ -80,12 +80,42 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise WarehouseError(f"can't use the warehouse at {path}: {exc.strerror or exc}") from None
 
 
-def open_published(path: Path) -> duckdb.DuckDBPyConnection:
-    """Return a read-only connection to the published warehouse (what analysts and pages use)."""
+def open_published(path: Path, sandboxed: bool = False) -> duckdb.DuckDBPyConnection:
+    """Return a read-only connection to the published warehouse (what analysts and pages use).
+
+    `sandboxed` also shuts SQL out of the file system (no COPY TO, read_csv, ATTACH, INSTALL)
+    and locks that setting: an analyst's query can read the warehouse and nothing else.
+    """
     path = Path(path)
     if not path.exists():
         raise WarehouseError(f"no warehouse at {path}: run `scholarflow demo` or a backfill first")
-    return _connect(path, read_only=True)
+    config = {"enable_external_access": False, "lock_configuration": True} if sandboxed else None
+    return _connect(path, read_only=True, config=config)
+
+
+def schema_catalog() -> dict:
+    """Return every table and view of the schema with its comment, primary key and columns.
+
+    Read from an empty in-memory database built from schema.sql and views.sql, so it describes
+    exactly what the code creates (docs/schema.md is generated from it).
+    """
+    con = duckdb.connect()
+    try:
+        con.execute(_sql("schema.sql"))
+        con.execute(_sql("views.sql"))
+        objects = con.execute(
+            "SELECT table_name AS name, 'table' AS kind, comment FROM duckdb_tables() UNION ALL "
+            "SELECT view_name, 'view', comment FROM duckdb_views() WHERE NOT internal ORDER BY kind, name").fetchall()
+        columns = con.execute(
+            "SELECT table_name, column_name, data_type, is_nullable, comment FROM duckdb_columns() "
+            "ORDER BY table_name, column_index").fetchall()
+        keys = dict(con.execute("SELECT table_name, constraint_column_names FROM duckdb_constraints() "
+                                "WHERE constraint_type = 'PRIMARY KEY'").fetchall())
+    finally:
+        con.close()
+    return {name: {"kind": kind, "comment": comment, "primary_key": list(keys.get(name) or []),
+                   "columns": [{"name": c, "type": t, "nullable": n, "comment": cm} for tn, c, t, n, cm in columns if tn == name]}
+            for name, kind, comment in objects}
 
 
 class Warehouse:

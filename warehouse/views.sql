@@ -111,3 +111,17 @@ FROM author_works aw JOIN work_neighbours n USING (work_id) JOIN works w ON w.wo
 JOIN author_metrics m ON m.author_id = aw.author_id
 WHERE aw.is_attributed AND m.merged_into IS NULL;
 COMMENT ON VIEW profile_graph IS 'Edges of an author''s research graph: author-coauthor (weight = shared works; strong = close collaborator), author-topic (share), author-institution (works; strong = latest), and work-work nearby papers (edge_type nearby_work:<work_id>, weight = cosine similarity).';
+
+-- What the columns a view computes itself mean (pass-through columns say it on their table).
+COMMENT ON COLUMN profile_card.topics_count IS 'OpenAlex topics among the attributed works (author_topics).';
+COMMENT ON COLUMN profile_card.top_topics IS 'The five leading topics, "; "-separated.';
+COMMENT ON COLUMN profile_card.close_collaborators_count IS 'Co-authors with 2 or more shared attributed works.';
+COMMENT ON COLUMN profile_card.top_collaborators IS 'The five closest collaborators, "; "-separated.';
+COMMENT ON COLUMN profile_card.citations_by_year IS 'Citations received per year, oldest first (OpenAlex counts the last 10 years only).';
+COMMENT ON COLUMN profile_works.authors_display IS 'The first three authors as printed, then "et al." when there are more.';
+COMMENT ON COLUMN profile_works.confidence IS 'Attribution confidence 0..1 (1 = an OpenAlex author id, ORCID or a curator decided).';
+COMMENT ON COLUMN profile_works.attribution_method IS 'openalex_authorship | orcid | arxiv_name_evidence | curated_include.';
+COMMENT ON COLUMN profile_graph.edge_type IS 'coauthor | topic | institution | nearby_work:<work_id of the author''s work>.';
+COMMENT ON COLUMN profile_graph.target_id IS 'The other end: coauthor key (OpenAlex A… or name:<folded name>), topic id, institution id or work id.';
+COMMENT ON COLUMN profile_graph.weight IS 'Shared works (coauthor), share of works (topic), works (institution) or cosine similarity (nearby_work).';
+COMMENT ON COLUMN profile_graph.is_strong IS 'Close collaborator; a top-3 topic; the latest institution; similarity >= 0.5.';

@@ -101,3 +101,42 @@ def test_nightly_deployment_has_the_cron_schedule():
     deployment = nightly_deployment()
     assert deployment.name == "nightly"
     assert deployment.schedules[0].schedule.cron == "0 3 * * *"
+
+
+def test_a_reader_keeps_querying_while_a_backfill_runs_and_publishes(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    backfill_author("A5000000002", offline_sample=True)
+    published = tmp_path / "data" / "warehouse.duckdb"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import duckdb, select, sys
+            con = duckdb.connect({str(published)!r}, read_only=True)
+            q = "SELECT count(*), sum(works_count) FROM profile_card"
+            first = con.execute(q).fetchone()
+            print("ready", *first, flush=True)
+            answers = 0
+            # Query over and over until told the backfill has published: the same whole snapshot each time.
+            while not select.select([sys.stdin], [], [], 0.02)[0]:
+                assert con.execute(q).fetchone() == first
+                answers += 1
+            print("held", *con.execute(q).fetchone(), answers, flush=True)
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert reader.stdout.readline().split() == ["ready", "1", "4"]
+        summary = backfill_author("A5000000001", offline_sample=True)  # runs and publishes while the reader holds on
+        out, err = reader.communicate("done\n", timeout=60)
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+    assert summary["status"] == "succeeded"
+    assert reader.returncode == 0, err
+    held = out.split()
+    assert held[:3] == ["held", "1", "4"] and int(held[3]) > 20  # the old snapshot, queried throughout
+    con = open_published(published)  # a new connection sees the new data
+    assert con.execute("SELECT count(*), sum(works_count) FROM profile_card").fetchone() == (2, 10)
+    con.close()

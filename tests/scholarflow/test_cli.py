@@ -43,6 +43,12 @@ def published(tmp_path, monkeypatch, capsys):
     (["authors", "add", "Jason Priem"], "neither an OpenAlex author id nor an ORCID"),
     (["profile", "A5000000001"], "no warehouse at"),
     (["sql", "SELECT 1"], "no warehouse at"),
+    (["sql", "SELECT 1", "--format", "xml"], "unknown format 'xml'"),
+    (["sql", "SELECT 1", "--out", "x.csv"], "--out needs --format"),
+    (["site", "--out", "pages"], "no warehouse at"),
+    (["export", "out"], "no warehouse at"),
+    (["rescore"], "no warehouse at"),
+    (["curate", "claim", "A5000000001", "--by", "me", "--why", "mine"], "no warehouse at"),
 ])
 def test_user_errors_are_one_line_and_non_zero(tmp_path, monkeypatch, capsys, args, message):
     (tmp_path / "notes.txt").write_text("just some notes")
@@ -136,3 +142,23 @@ def test_curation_explain_and_rescore(tmp_path, monkeypatch, capsys):
     assert code == 2 and "section [novelty] is missing" in err and len(err.strip().splitlines()) == 1
     code, out, err = run(monkeypatch, capsys, "rescore")
     assert code == 0 and "scoring version 1 (unchanged)" in out, err
+
+
+def test_site_export_and_query_files(published, tmp_path, monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "site", "--out", str(tmp_path / "site"))
+    assert code == 0 and "wrote 2 pages (1 authors" in out, err
+    assert "Łucja Wróblewska" in (tmp_path / "site" / "authors" / "A5000000002.html").read_text(encoding="utf-8")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "draft.txt").write_text("keep")
+    code, _, err = run(monkeypatch, capsys, "site", "--out", str(tmp_path / "mine"))
+    assert code == 2 and "was not written by `scholarflow site`" in err and (tmp_path / "mine" / "draft.txt").exists()
+    code, out, err = run(monkeypatch, capsys, "export", str(tmp_path / "export"))
+    assert code == 0 and "with schema.json and schema.md" in out, err
+    assert (tmp_path / "export" / "profile_card.parquet").exists()
+    code, _, err = run(monkeypatch, capsys, "sql", "SELECT author_id, h_index FROM profile_card", "--format", "csv",
+                       "--out", str(tmp_path / "cards.csv"))
+    assert code == 0 and (tmp_path / "cards.csv").read_text().splitlines() == ["author_id,h_index", "A5000000002,3"]
+    code, out, _ = run(monkeypatch, capsys, "sql", "SELECT h_index FROM profile_card", "--format", "json")
+    assert code == 0 and '"h_index":3' in out.replace(" ", "")
+    code, _, err = run(monkeypatch, capsys, "sql", f"COPY works TO '{tmp_path}/leak.csv'")
+    assert code == 2 and "file system operations are disabled" in err and not (tmp_path / "leak.csv").exists()
