@@ -14,11 +14,11 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.openalex import openalex_author_key, orcid_key
-from scholarflow.errors import AuthorNotFoundError, FetchError
+from scholarflow.errors import FetchError
 from scholarflow.settings import load_scoring_config
 from scholarflow.wiring import Clients
 from transforms.assemble import AuthorInput, Frames, assemble
-from transforms.authors import choose_author
+from transforms.authors import choose_author, require_live_author
 from transforms.normalize import normalize_orcid, normalize_person_name, openalex_short_id
 from transforms.scores import FORMULA_VERSION, ScoringInputs, score
 from transforms.staging import referenced_ids, stage_reference_texts
@@ -41,10 +41,9 @@ def resolve_author(clients: Clients, query: str) -> tuple[dict, str | None]:
         record = clients.openalex.get_author(query)
     else:
         record = choose_author(query, clients.openalex.search_authors(query))
+    require_live_author(query, record)
     returned = openalex_short_id(record.get("id"))
     asked = openalex_author_key(query)
-    if not record.get("works_count") and "deleted" in str(record.get("display_name", "")).lower():
-        raise AuthorNotFoundError(f"{query} now points to a deleted OpenAlex author ({returned})")
     redirected = asked if asked and asked != returned else None
     if redirected:
         log.info("OpenAlex merged %s into %s; following it", asked, returned)

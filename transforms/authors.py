@@ -9,7 +9,7 @@ from transforms.normalize import (
     clean_text, fold, name_match_score, normalize_orcid, normalize_person_name, openalex_short_id,
 )
 
-__all__ = ["candidate_summary", "choose_author", "stage_authors", "AUTHOR_COLUMNS"]
+__all__ = ["candidate_summary", "choose_author", "require_live_author", "stage_authors", "AUTHOR_COLUMNS"]
 
 AUTHOR_COLUMNS = [
     "author_id", "display_name", "orcid", "affiliation", "institution_id", "requested_id",
@@ -46,6 +46,12 @@ def choose_author(query: str, candidates: list[dict]) -> dict:
         return close[0]
     listed = close or candidates
     raise AmbiguousAuthorError(query, [candidate_summary(r) for r in listed[:10]])
+
+
+def require_live_author(query: str, record: dict) -> None:
+    """Raise if OpenAlex answered with its "Deleted Author" placeholder (no works, a deleted name)."""
+    if not record.get("works_count") and "deleted" in str(record.get("display_name", "")).lower():
+        raise AuthorNotFoundError(f"{query} now points to a deleted OpenAlex author ({openalex_short_id(record.get('id'))})")
 
 
 def stage_authors(records: list[dict], requested: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
