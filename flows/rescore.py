@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from prefect import flow
 
-from flows.steps import new_run_id, publish_warehouse, score_warehouse
+from flows.steps import new_run_id, recorded_run, score_warehouse
 from scholarflow.settings import Settings, load_scoring_config
 from warehouse import Warehouse
 
@@ -22,16 +22,9 @@ def rescore(warehouse: str | None = None, config_path: str | None = None, note: 
     config = load_scoring_config(config_path) if config_path else None
     started = datetime.now(timezone.utc)
     run_id = new_run_id(started)
+    run = {"status": "succeeded", "counts": {}, "errors": []}
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
         wh.start_run(run_id, "rescore", triggered_by, started, 0)
-        status, errors, result = "succeeded", [], {}
-        try:
-            result = score_warehouse(wh, started.date(), config, note)
-        except Exception as exc:
-            status = "failed"
-            errors.append({"author": "*", "error": f"{type(exc).__name__}: {exc}", "kind": "score"})
-            raise
-        finally:
-            wh.finish_run(run_id, status, datetime.now(timezone.utc), dict(result), errors)
-            publish_warehouse(wh)
-    return {"run_id": run_id, "status": status, **result}
+        with recorded_run(wh, run_id, run, "score"):
+            run["counts"].update(score_warehouse(wh, started.date(), config, note))
+    return {"run_id": run_id, "status": run["status"], **run["counts"]}

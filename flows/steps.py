@@ -7,7 +7,10 @@ Retry-After per request. Tasks hold live clients and connections, so caching is 
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
+
+from typing import Iterator
 
 import pandas as pd
 from prefect import get_run_logger, task
@@ -25,7 +28,7 @@ from transforms.staging import referenced_ids, stage_reference_texts
 from warehouse import LoadResult, Warehouse
 
 __all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_texts", "transform_run", "load_run",
-           "score_warehouse", "publish_warehouse", "load_and_publish"]
+           "score_warehouse", "publish_warehouse", "recorded_run", "load_and_publish"]
 
 
 def new_run_id(started: datetime) -> str:
@@ -137,6 +140,24 @@ def publish_warehouse(warehouse: Warehouse) -> str:
     return str(warehouse.publish())
 
 
+@contextmanager
+def recorded_run(warehouse: Warehouse, run_id: str, run: dict, kind: str) -> Iterator[dict]:
+    """Finish the run in `runs` and publish when the block ends, whatever happens.
+
+    `run` holds status, counts and errors; a failure in the block marks it failed with an
+    error of `kind` and is raised again after the record is written.
+    """
+    try:
+        yield run
+    except Exception as exc:
+        run["status"] = "failed"
+        run["errors"].append({"author": "*", "error": f"{type(exc).__name__}: {exc}", "kind": kind})
+        raise
+    finally:
+        warehouse.finish_run(run_id, run["status"], datetime.now(timezone.utc), run["counts"], run["errors"])
+        publish_warehouse(warehouse)
+
+
 def load_and_publish(warehouse: Warehouse, run_id: str, started: datetime, status: str, counts: dict, errors: list[dict],
                      inputs: list[AuthorInput], extra_openalex_works: list[dict] | None = None,
                      extra_arxiv_entries: list[dict] | None = None, reference_texts: pd.DataFrame | None = None) -> str:
@@ -145,7 +166,8 @@ def load_and_publish(warehouse: Warehouse, run_id: str, started: datetime, statu
     A failed load rolls back whole, so publishing afterwards only adds the run's record. A
     failed scoring pass rolls back too: the loaded works stay, with the previous scores.
     """
-    try:
+    run = {"status": status, "counts": counts, "errors": errors}
+    with recorded_run(warehouse, run_id, run, "load"):
         if inputs or extra_openalex_works or extra_arxiv_entries:
             frames = transform_run(inputs, warehouse.work_identifiers(), extra_openalex_works, extra_arxiv_entries)
             frames.reference_texts = reference_texts
@@ -153,11 +175,4 @@ def load_and_publish(warehouse: Warehouse, run_id: str, started: datetime, statu
             counts.update({k: v for k, v in frames.stats.items() if k != "records"},
                           works_new=result.works_new, works_changed=result.works_changed)
             counts.update(score_warehouse(warehouse, started.date()))
-    except Exception as exc:
-        status = "failed"
-        errors.append({"author": "*", "error": f"{type(exc).__name__}: {exc}", "kind": "load"})
-        raise
-    finally:
-        warehouse.finish_run(run_id, status, datetime.now(timezone.utc), counts, errors)
-        publish_warehouse(warehouse)
-    return status
+    return run["status"]

@@ -44,6 +44,12 @@ def _settings(warehouse: Optional[Path]) -> Settings:
     return Settings().with_warehouse(warehouse)
 
 
+def _require_warehouse(settings: Settings) -> None:
+    """Stop before a command that changes the warehouse creates an empty one."""
+    if not settings.working_warehouse.exists():
+        raise UserError(f"no warehouse at {settings.warehouse}: run `scholarflow demo` or a backfill first")
+
+
 def _validate_author_key(author: str) -> None:
     """Fail before any flow starts on an ORCID that is malformed (names and ids pass through)."""
     from connectors.openalex import orcid_key
@@ -65,31 +71,28 @@ def _print_summary(summary: dict) -> None:
 
 
 def _print_profile(settings: Settings, author: str, limit: int = 50) -> None:
-    from warehouse.reads import profile as read_profile
+    from warehouse.reads import profile as read_profile, records
 
     card, works = read_profile(settings.warehouse, author, limit)
 
-    def shown(value, suffix=""):
-        return "not known" if value is None or value != value else f"{value}{suffix}"
-
     head = Table(title=f"{card['display_name']}  ({card['author_id']})", show_header=False, title_justify="left")
-    head.add_row("affiliation", shown(card["affiliation"]))
-    head.add_row("field", shown(card["field"]))
+    head.add_row("affiliation", _num(card["affiliation"]))
+    head.add_row("field", _num(card["field"]))
     head.add_row("h-index / works / citations", f"{card['h_index']} / {card['works_count']} / {card['cited_by_count']}")
     head.add_row("i10", str(card["i10_index"]))
-    head.add_row("novelty", f"{shown(card['novelty_pct'], '%')} ({shown(card['novelty_note'])})")
-    head.add_row("profile score", shown(card["profile_score"]))
-    head.add_row("trust", f"{shown(card['trust_score'])} {shown(card['trust_label'])}, {card['verification_level']}, "
+    head.add_row("novelty", f"{_num(card['novelty_pct'], suffix='%')} ({_num(card['novelty_note'])})")
+    head.add_row("profile score", _num(card["profile_score"]))
+    head.add_row("trust", f"{_num(card['trust_score'])} {_num(card['trust_label'])}, {card['verification_level']}, "
                           f"{'claimed' if card['is_claimed'] else 'unclaimed'}")
     head.add_row("topics / close collaborators", f"{card['topics_count']} / {card['close_collaborators_count']}")
     _out().print(head)
     table = Table(title=f"{len(works)} works", title_justify="left")
     for col in ("type", "year", "venue", "cat", "first version", "code", "title / authors", "cites"):
         table.add_column(col, overflow="fold")
-    for w in works.to_dict("records"):
+    for w in records(works):
         table.add_row(
-            w["work_type"], shown(w["publication_year"]), shown(w["venue"]), shown(w["category_short"]),
-            str(w["published_on"])[:10] if w["published_on"] is not None and w["published_on"] == w["published_on"] else "not known",
+            w["work_type"], _num(w["publication_year"]), _num(w["venue"]), _num(w["category_short"]),
+            "not known" if w["published_on"] is None else str(w["published_on"])[:10],
             "Code" if w["has_code"] else "", f"[bold]{w['title']}[/bold]\n{w['authors_display'] or ''}", str(w["cited_by_count"]),
         )
     _out().print(table)
@@ -110,12 +113,12 @@ def demo(warehouse: Optional[Path] = typer.Option(Path("data/warehouse.duckdb"),
 
 def _print_cards(settings: Settings) -> None:
     """One line per author card: every number on it, from profile_card."""
-    from warehouse.reads import query
+    from warehouse.reads import query, records
 
     cards = query(settings.warehouse, "SELECT * FROM profile_card ORDER BY author_id")
     table = Table("author", "field", "h", "works", "cites", "novelty", "score", "trust", "level", "topics", "close co.",
                   title="profile cards", title_justify="left")
-    for c in cards.astype(object).where(cards.notna(), None).to_dict("records"):
+    for c in records(cards):
         novelty = "not known" if c["novelty_pct"] is None else f"{c['novelty_pct']:.1f}%{'*' if c['novelty_indicative'] else ''}"
         table.add_row(f"{c['display_name']} ({c['author_id']})", c["field"] or "not known", str(c["h_index"]),
                       str(c["works_count"]), str(c["cited_by_count"]), novelty,
@@ -247,6 +250,7 @@ def profile(author: str = typer.Argument(..., help="OpenAlex id, ORCID or a stor
 
 
 def _num(value, digits: int = 1, suffix: str = "") -> str:
+    """A value as the terminal shows it: floats to `digits` places, 'not known' where unknown."""
     if value is None or value != value:
         return "not known"
     return f"{value:.{digits}f}{suffix}" if isinstance(value, float) else f"{value}{suffix}"
@@ -314,8 +318,7 @@ def rescore(config: Optional[Path] = typer.Option(None, "--config", help="A scor
     settings = _settings(warehouse)
     if config is not None:
         load_scoring_config(config)  # a bad file fails here, in one line
-    if not settings.working_warehouse.exists():
-        raise UserError(f"no warehouse at {settings.warehouse}: run `scholarflow demo` or a backfill first")
+    _require_warehouse(settings)
     with _err().status("rescoring…"):
         summary = rescore_flow(warehouse=str(settings.warehouse), config_path=str(config) if config else None, note=note)
     _out().print(f"rescored {summary['authors_scored']} authors and {summary['works_scored']} works: scoring version "
@@ -330,8 +333,7 @@ def _curate(action: str, author: str, by: str, why: str, warehouse: Optional[Pat
     from warehouse import Warehouse
 
     settings = _settings(warehouse)
-    if not settings.working_warehouse.exists():
-        raise UserError(f"no warehouse at {settings.warehouse}: run `scholarflow demo` or a backfill first")
+    _require_warehouse(settings)
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
         author_id = wh.find_author(author)
         if not author_id:
@@ -395,12 +397,13 @@ def curate_merge(author: str, other: str, by: str = ByOpt, why: str = WhyOpt, wa
 def curate_list(warehouse: Optional[Path] = WarehouseOpt) -> None:
     """List every recorded decision, oldest first."""
     from warehouse import Warehouse
+    from warehouse.reads import records
 
     settings = _settings(warehouse)
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
         rows = wh.curation()
     table = Table("when", "action", "author", "work / other author", "by", "why")
-    for r in rows.astype(object).where(rows.notna(), None).to_dict("records"):
+    for r in records(rows):
         table.add_row(str(r["curated_at"])[:19], r["action"], r["author_id"], r["work_id"] or r["other_author_id"] or "",
                       r["curated_by"], r["reason"])
     _out().print(table)
@@ -423,7 +426,7 @@ def sql(query: str = typer.Argument(..., help="SQL to run, read-only, on the pub
         warehouse: Optional[Path] = WarehouseOpt) -> None:
     """Run a read-only query against the published warehouse (no file access from SQL) and print or save the result."""
     from scholarflow.export import FORMATS, write_result
-    from warehouse.reads import query as run_query
+    from warehouse.reads import query as run_query, records
 
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -432,8 +435,8 @@ def sql(query: str = typer.Argument(..., help="SQL to run, read-only, on the pub
     df = run_query(_settings(warehouse).warehouse, query)
     if fmt == "table":
         table = Table(*[str(c) for c in df.columns])
-        for row in df.astype(object).where(df.notna(), None).itertuples(index=False):
-            table.add_row(*["" if v is None else str(v) for v in row])
+        for row in records(df):
+            table.add_row(*["" if v is None else str(v) for v in row.values()])
         _out().print(table)
         _out().print(f"{len(df)} row(s)")
         return

@@ -20,12 +20,12 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from scholarflow.outdir import replaced_folder
+from warehouse.reads import records, site_data
 
 __all__ = ["render_site", "SiteResult", "shown", "bar_chart", "radial_graph", "MARKER"]
 
 MARKER = ".scholarflow-site"
 NOT_KNOWN = "not known"
-EDGE_KINDS = {"coauthor": "co-author", "topic": "topic", "institution": "institution"}
 GRAPH_LIMITS = {"coauthor": 12, "topic": 6, "institution": 4}
 
 
@@ -139,31 +139,28 @@ def _environment() -> Environment:
 
 def _page_works(works: pd.DataFrame) -> list[dict]:
     out = []
-    for w in works.astype(object).where(works.notna(), None).to_dict("records"):
+    for w in records(works):
         out.append({**w, "date": _date(w["published_on"])})
     return out
 
 
 def _graph_lists(edges: pd.DataFrame) -> dict:
     lists = {}
-    for kind in EDGE_KINDS:
-        rows = edges[edges["edge_type"] == kind]
-        lists[kind] = rows.astype(object).where(rows.notna(), None).to_dict("records")
+    for kind in GRAPH_LIMITS:
+        lists[kind] = records(edges[edges["edge_type"] == kind])
     nearby = edges[edges["edge_type"].str.startswith("nearby_work:")]
-    lists["nearby"] = nearby.drop_duplicates("target_id").head(8).astype(object).where(nearby.notna(), None).to_dict("records")
+    lists["nearby"] = records(nearby.drop_duplicates("target_id").head(8))
     return lists
 
 
 def render_site(warehouse: Path, out: Path, generated_at: datetime | None = None) -> SiteResult:
     """Render the index and one page per author from the published warehouse into `out`."""
-    from warehouse.reads import site_data
-
     cards, works, graph = site_data(warehouse)
     env = _environment()
     stamp = (generated_at or datetime.now()).strftime("%Y-%m-%d %H:%M")
     with replaced_folder(Path(out), MARKER, "scholarflow site") as tmp:
         (tmp / "authors").mkdir()
-        card_rows = cards.astype(object).where(cards.notna(), None).to_dict("records")
+        card_rows = records(cards)
         for card in card_rows:
             aid = card["author_id"]
             mine = works[works["author_id"] == aid]

@@ -158,7 +158,8 @@ def score(inputs: ScoringInputs, config: dict, computed_on: date, version: int) 
         row["fwci_works"] = int(g["fwci"].notna().sum())
         cnp = g["citation_normalized_percentile"].dropna().astype(float)
         row["impact_pct"] = round(float(cnp.median()) * 100, 1) if len(cnp) else None
-        row["top10_share"] = round(float((cnp >= 0.9).mean()), 3) if len(cnp) else None
+        top10 = g["is_top10"].dropna().astype(bool)
+        row["top10_share"] = round(float(top10.mean()), 3) if len(top10) else None
         row["recent_works"] = int((g["publication_year"].astype("Float64") >= recent_from).sum())
         row.update(_author_novelty(g, wm, int(nov_cfg["tiny_cohort"])))
         a = authors.loc[aid]
@@ -179,9 +180,9 @@ def score(inputs: ScoringInputs, config: dict, computed_on: date, version: int) 
     # Percentiles among tracked authors of the same field; then the blend.
     live = metrics["author_id"].isin(active)
     for col, out in (("h_index", "h_pct"), ("recent_works", "activity_pct")):
-        p, n = midrank_percentiles(metrics.loc[live, col], metrics.loc[live, ["cohort_field"]])
+        p, cohort = midrank_percentiles(metrics.loc[live, col], metrics.loc[live, ["cohort_field"]])
         metrics.loc[live, out] = p.round(1)
-        metrics.loc[live, "field_cohort_size"] = n
+    metrics.loc[live, "field_cohort_size"] = cohort  # the same cohorts for both
     weights = {k: float(prof_cfg[k]) for k in PROFILE_COMPONENTS}
     scores, explained = [], []
     for m in metrics.to_dict("records"):

@@ -11,11 +11,16 @@ import pandas as pd
 from scholarflow.errors import UserError
 from warehouse.store import open_published
 
-__all__ = ["profile", "explain", "query", "site_data", "export_parquet", "PARTITION_ROWS"]
+__all__ = ["profile", "explain", "query", "records", "site_data", "export_parquet", "PARTITION_ROWS"]
 
 # A table or view with more rows than this is written as Parquet partitioned by its year column.
 PARTITION_ROWS = 1_000_000
 _YEAR_COLUMNS = ("publication_year", "year")
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """Return a frame's rows as dicts, None wherever a value is missing (never NaN or NA)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
 def _author_id(con: duckdb.DuckDBPyConnection, path: Path, author: str) -> str:

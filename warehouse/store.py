@@ -13,10 +13,12 @@ import hashlib
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import pandas as pd
@@ -136,6 +138,24 @@ class Warehouse:
     def close(self) -> None:
         self.con.close()
 
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction: committed when the block ends, rolled back whole if it raises."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def _stage(self, table: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """Register `frame`, cut to `table`'s columns, as the view `stg`; return what was staged."""
+        columns = [r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()]
+        staged = frame[[c for c in columns if c in frame.columns]]
+        self.con.register("stg", staged)
+        return staged
+
     def _upgrade(self) -> None:
         """Bring a warehouse written before scoring landed to this schema, losing nothing.
 
@@ -146,18 +166,13 @@ class Warehouse:
             "SELECT column_name FROM duckdb_columns() WHERE table_name = 'author_metrics'").fetchall()}
         if not columns or "scoring_version" in columns:
             return
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            self.con.execute("DROP TABLE author_metrics")
-            self.con.execute("DROP TABLE IF EXISTS work_metrics")
-            self.con.execute("ALTER TABLE author_metrics_history RENAME TO author_metrics_history_v0")
-            self.con.execute("COMMENT ON TABLE author_metrics_history_v0 IS 'author_metrics_history as written before "
-                             "scoring versions existed (works, citations, h, i10 per author and day); kept as it was.'")
-            self.con.execute("ALTER TABLE runs ADD COLUMN IF NOT EXISTS scoring_version INTEGER")
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
+        with self._transaction() as con:
+            con.execute("DROP TABLE author_metrics")
+            con.execute("DROP TABLE IF EXISTS work_metrics")
+            con.execute("ALTER TABLE author_metrics_history RENAME TO author_metrics_history_v0")
+            con.execute("COMMENT ON TABLE author_metrics_history_v0 IS 'author_metrics_history as written before "
+                        "scoring versions existed (works, citations, h, i10 per author and day); kept as it was.'")
+            con.execute("ALTER TABLE runs ADD COLUMN IF NOT EXISTS scoring_version INTEGER")
 
     def __enter__(self) -> "Warehouse":
         return self
@@ -230,43 +245,39 @@ class Warehouse:
         works = tables["works"]
         author_ids = list(tables.get("authors", pd.DataFrame(columns=["author_id"]))["author_id"])
 
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
         try:
-            con.register("stg_works", works)
-            new, changed = con.execute(
-                """
-                SELECT count(*) FILTER (WHERE w.work_id IS NULL),
-                       count(*) FILTER (WHERE w.work_id IS NOT NULL AND s.work_id IN (
-                           SELECT work_id FROM (SELECT * FROM stg_works EXCEPT SELECT * FROM works)))
-                FROM stg_works s LEFT JOIN works w USING (work_id)
-                """
-            ).fetchone()
-            rows = {}
-            for table, (keys, mode) in TABLE_KEYS.items():
-                frame = tables.get(table)
-                if frame is None:
-                    continue
-                rows[table] = self._load_table(table, frame, keys, mode, list(works["work_id"]), author_ids)
-                if fail_after == table:
-                    raise RuntimeError(f"injected failure after loading {table}")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+            with self._transaction() as con:
+                con.register("stg_works", works)
+                new, changed = con.execute(
+                    """
+                    SELECT count(*) FILTER (WHERE w.work_id IS NULL),
+                           count(*) FILTER (WHERE w.work_id IS NOT NULL AND s.work_id IN (
+                               SELECT work_id FROM (SELECT * FROM stg_works EXCEPT SELECT * FROM works)))
+                    FROM stg_works s LEFT JOIN works w USING (work_id)
+                    """
+                ).fetchone()
+                rows = {}
+                for table, (keys, mode) in TABLE_KEYS.items():
+                    frame = tables.get(table)
+                    if frame is None:
+                        continue
+                    rows[table] = self._load_table(table, frame, keys, mode, author_ids)
+                    if fail_after == table:
+                        raise RuntimeError(f"injected failure after loading {table}")
         finally:
-            for name in ("stg_works", "stg"):
-                try:
-                    con.unregister(name)
-                except duckdb.Error:
-                    pass
+            self._unregister("stg_works", "stg")
         return LoadResult(works_new=int(new), works_changed=int(changed), rows=rows)
 
-    def _load_table(self, table, frame, keys, mode, work_ids, author_ids) -> int:
+    def _unregister(self, *names: str) -> None:
+        for name in names:
+            try:
+                self.con.unregister(name)
+            except duckdb.Error:
+                pass
+
+    def _load_table(self, table, frame, keys, mode, author_ids) -> int:
         con = self.con
-        columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-        frame = frame[[c for c in columns if c in frame.columns]].drop_duplicates(list(keys), keep="last")
-        con.register("stg", frame)
+        frame = self._stage(table, frame.drop_duplicates(list(keys), keep="last"))
         key_list = ", ".join(keys)
         if mode == "work":
             con.execute(f"DELETE FROM {table} WHERE work_id IN (SELECT work_id FROM stg_works)")
@@ -276,7 +287,6 @@ class Warehouse:
             # An identifier may have moved to another work / author: its old row goes too.
             con.execute(f"DELETE FROM {table} WHERE ({key_list}) IN (SELECT ({key_list}) FROM stg)")
         con.execute(f"INSERT OR REPLACE INTO {table} BY NAME SELECT * FROM stg")
-        con.unregister("stg")
         return len(frame)
 
     # -- scoring --------------------------------------------------------------------------
@@ -331,37 +341,31 @@ class Warehouse:
 
         `version` is what scoring_version_for returned; a new version is recorded with its scores.
         """
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
         try:
-            if version.get("is_new"):
-                con.execute("INSERT INTO scoring_versions BY NAME SELECT ? AS scoring_version, ? AS fingerprint, "
-                            "? AS formula_version, ? AS config, ? AS created_at, ? AS note",
-                            [version[k] for k in ("scoring_version", "fingerprint", "formula_version", "config", "created_at", "note")])
-            for table in SCORED_TABLES:
-                columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-                frame = tables[table]
-                con.register("stg", frame[[c for c in columns if c in frame.columns]])
-                con.execute(f"DELETE FROM {table}")
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM stg")
-                con.unregister("stg")
-                if fail_after == table:
-                    raise RuntimeError(f"injected failure after scoring {table}")
-            con.execute("INSERT OR REPLACE INTO author_metrics_history BY NAME SELECT * FROM author_metrics")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+            with self._transaction() as con:
+                if version.get("is_new"):
+                    con.execute("INSERT INTO scoring_versions BY NAME SELECT ? AS scoring_version, ? AS fingerprint, "
+                                "? AS formula_version, ? AS config, ? AS created_at, ? AS note",
+                                [version[k] for k in ("scoring_version", "fingerprint", "formula_version", "config",
+                                                      "created_at", "note")])
+                for table in SCORED_TABLES:
+                    self._stage(table, tables[table])
+                    con.execute(f"DELETE FROM {table}")
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM stg")
+                    if fail_after == table:
+                        raise RuntimeError(f"injected failure after scoring {table}")
+                con.execute("INSERT OR REPLACE INTO author_metrics_history BY NAME SELECT * FROM author_metrics")
+        finally:
+            self._unregister("stg")
 
     # -- curation -------------------------------------------------------------------------
     def add_curation(self, row: dict) -> None:
         """Record one curation decision (the next scoring pass applies it)."""
-        frame = pd.DataFrame([row])
-        self.con.register("stg_cur", frame)
         try:
-            self.con.execute("INSERT INTO curation BY NAME SELECT * FROM stg_cur")
+            self._stage("curation", pd.DataFrame([row]))
+            self.con.execute("INSERT INTO curation BY NAME SELECT * FROM stg")
         finally:
-            self.con.unregister("stg_cur")
+            self._unregister("stg")
 
     def find_author(self, ref: str) -> str | None:
         """Return the stored author id for an id or any stored identifier (ORCID, name form), or None."""
