@@ -156,9 +156,10 @@ class ArxivConnector:
         limit = search.max_results or self.max_results
         while start < limit and (total is None or start < total):
             size = min(self.page_size, limit - start)
-            _, feed = self.http.get_parsed(search_url(search, start, size), source=SOURCE, check=_checker(start == 0))
+            landed, feed = self.http.get_parsed(search_url(search, start, size), source=SOURCE, check=_checker(start == 0))
             total = feed.total_results if feed.total_results is not None else 0
-            yield from feed.entries
+            for entry in feed.entries:
+                yield {**entry, "_response_id": landed.response_id}
             if not feed.entries:
                 break
             start += len(feed.entries)

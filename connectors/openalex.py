@@ -35,7 +35,7 @@ WORK_FIELDS = [
     "id", "doi", "title", "display_name", "publication_year", "publication_date", "ids", "type",
     "primary_location", "locations", "authorships", "is_authors_truncated", "cited_by_count",
     "counts_by_year", "fwci", "citation_normalized_percentile", "primary_topic", "topics",
-    "referenced_works", "abstract_inverted_index", "updated_date",
+    "referenced_works", "abstract_inverted_index", "updated_date", "biblio",
 ]
 # What novelty needs of a cited work: its text, and its year.
 REFERENCE_FIELDS = ["id", "title", "display_name", "publication_year", "abstract_inverted_index"]
@@ -121,7 +121,11 @@ class OpenAlexConnector:
 
     def _get(self, url: str, parse):
         """Return what `parse` makes of the landed answer to `url`."""
-        return self.http.get_parsed(url, source=SOURCE, check=parse, secret_params=self._secret, headers=self._headers)[1]
+        return self._get_landed(url, parse)[1]
+
+    def _get_landed(self, url: str, parse):
+        """Return (the landed answer to `url`, what `parse` makes of it)."""
+        return self.http.get_parsed(url, source=SOURCE, check=parse, secret_params=self._secret, headers=self._headers)
 
     def get_author(self, author_key: str) -> dict:
         """Return the author record for an OpenAlex id or an ORCID (merged ids are followed)."""
@@ -147,18 +151,21 @@ class OpenAlexConnector:
     def get_work(self, work_id: str) -> dict:
         """Return one work with every authorship (the singleton is never truncated; it is free)."""
         url = _with_params(Works(work_id).url, select=",".join(WORK_FIELDS))
-        return self._get(url, _entity)
+        landed, work = self._get_landed(url, _entity)
+        return {**work, "_response_id": landed.response_id}
 
     def iter_author_works(self, author_id: str) -> Iterator[dict]:
         """Yield every work of the author, cursor-paged, with truncated authorships refetched."""
         base = Works().filter(author={"id": author_id}).select(WORK_FIELDS).url
         cursor = "*"
         while cursor:
-            results, cursor, _ = self._get(_with_params(base, per_page=PAGE_SIZE, cursor=cursor), _page)
+            landed, (results, cursor, _) = self._get_landed(_with_params(base, per_page=PAGE_SIZE, cursor=cursor), _page)
             for work in results:
                 # List responses cut authorships at 100; the singleton has them all.
                 if work.get("is_authors_truncated"):
                     work = self.get_work(work["id"].rsplit("/", 1)[-1])
+                else:
+                    work["_response_id"] = landed.response_id  # which landed response the record came from
                 yield work
             if not results:
                 break

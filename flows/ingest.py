@@ -38,7 +38,9 @@ def ingest_files(paths: list[str], author: str | None = None, warehouse: str | N
     run_id = new_run_id(started)
     landing = RawLanding(settings.raw_dir, run_id)
     for p in payloads:
-        landing.land("file", Path(p.path).resolve().as_uri(), 200, p.raw)
+        landed = landing.land("file", Path(p.path).resolve().as_uri(), 200, p.raw)
+        for record in p.openalex_works + p.arxiv_entries:
+            record["_response_id"] = landed.response_id
     author_id = openalex_author_key(author) if author else None
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
         wh.start_run(run_id, "ingest-files", "operator", started, 1 if author_id else 0)

@@ -20,14 +20,15 @@ from connectors.openalex import openalex_author_key, orcid_key
 from scholarflow.errors import FetchError
 from scholarflow.settings import load_scoring_config
 from scholarflow.wiring import Clients
-from transforms.assemble import AuthorInput, Frames, assemble
+from transforms.assemble import AuthorInput, Batch, assemble, attribute_authors
+from transforms.dedupe import derive_works
 from transforms.authors import choose_author, require_live_author
 from transforms.normalize import normalize_orcid, normalize_person_name, openalex_short_id
 from transforms.scores import FORMULA_VERSION, ScoringInputs, score
-from transforms.staging import referenced_ids, stage_reference_texts
+from transforms.staging import concat_staged, referenced_ids, stage_reference_texts, stage_stored, subset_staged
 from warehouse import LoadResult, Warehouse
 
-__all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_texts", "transform_run", "load_run",
+__all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_texts", "transform_run", "store_and_derive", "load_run",
            "score_warehouse", "publish_warehouse", "recorded_run", "load_and_publish"]
 
 
@@ -98,20 +99,59 @@ def fetch_reference_texts(clients: Clients, warehouse: Warehouse, inputs: list[A
 
 
 @task(name="transform-run", cache_policy=NO_CACHE)
-def transform_run(inputs: list[AuthorInput], existing_identifiers: pd.DataFrame,
-                  extra_openalex_works: list[dict] | None = None, extra_arxiv_entries: list[dict] | None = None) -> Frames:
-    """Return the run's frames: one work per paper, attribution, metrics."""
-    frames = assemble(inputs, existing_identifiers, extra_openalex_works, extra_arxiv_entries)
-    get_run_logger().info("transformed: %s", frames.stats)
-    return frames
+def transform_run(inputs: list[AuthorInput], extra_openalex_works: list[dict] | None = None,
+                  extra_arxiv_entries: list[dict] | None = None) -> Batch:
+    """Return the run's batch: its records staged, and the authors they were fetched for."""
+    batch = assemble(inputs, extra_openalex_works, extra_arxiv_entries)
+    get_run_logger().info("staged %d records for %d authors", len(batch.source_records), len(batch.authors))
+    return batch
+
+
+def store_and_derive(warehouse: Warehouse, batch: Batch, run_id: str, now: datetime,
+                     fail_after: str | None = None) -> tuple[LoadResult, dict]:
+    """Store the batch's records and re-derive every work and attribution they touch, in one transaction.
+
+    Works come from all stored records of the clusters the batch touches (a new record can join,
+    bridge or split works other runs made); attribution is redone for every author with a
+    candidate record among them. Returns the load result and the run summary's figures.
+    """
+    with warehouse.transaction():
+        warehouse.store_batch(batch, run_id, now)
+        component = warehouse.component(list(batch.source_records["record_key"]))
+        authors = warehouse.authors_of_records(component)
+        candidates = warehouse.candidate_records(authors)
+        # Every record attribution reads: the re-clustered ones, and those of the authors' other works.
+        needed = sorted(set(component) | set(warehouse.records_of_works_of(list(candidates["record_key"]))))
+        fresh = set(batch.source_records["record_key"])
+        staged = concat_staged(batch.staged, stage_stored(*warehouse.stored_records([k for k in needed if k not in fresh])))
+        in_component = staged.records["record_key"].isin(set(component))
+        derived = derive_works(subset_staged(staged, set(component)), warehouse.record_works(component),
+                               warehouse.work_ids_in_use())
+        result = warehouse.replace_works(derived, component, run_id, now, fail_after=fail_after)
+        record_works = warehouse.record_works(needed)
+        author_works, names = attribute_authors(warehouse.identities(authors), candidates, record_works, staged)
+        warehouse.replace_attribution(authors, author_works, names)
+        if fail_after == "author_works":
+            raise RuntimeError("injected failure after loading author_works")
+    arxiv_only = author_works[author_works["method"] == "arxiv_name_evidence"]
+    stats = {
+        "records": int(in_component.sum()),
+        "works": len(derived.merged.works),
+        "merged_duplicates": int(in_component.sum() - len(derived.merged.works)),
+        "arxiv_attributed": int(arxiv_only["is_attributed"].sum()),
+        "arxiv_rejected": int((~author_works["is_attributed"]).sum()),
+        "authors_attributed": len(authors),
+        "works_aliased": len(derived.aliases),
+    }
+    return result, stats
 
 
 @task(name="load-run", cache_policy=NO_CACHE)
-def load_run(warehouse: Warehouse, frames: Frames) -> LoadResult:
-    """Load the run's frames into the working warehouse in one transaction."""
-    result = warehouse.load(frames.tables())
-    get_run_logger().info("loaded: %d new works, %d changed", result.works_new, result.works_changed)
-    return result
+def load_run(warehouse: Warehouse, batch: Batch, run_id: str, now: datetime) -> tuple[LoadResult, dict]:
+    """Store the run's records and re-derive what they touch in the working warehouse (one transaction)."""
+    result, stats = store_and_derive(warehouse, batch, run_id, now)
+    get_run_logger().info("loaded: %d new works, %d changed; %s", result.works_new, result.works_changed, stats)
+    return result, stats
 
 
 @task(name="score-warehouse", cache_policy=NO_CACHE)
@@ -169,10 +209,10 @@ def load_and_publish(warehouse: Warehouse, run_id: str, started: datetime, statu
     run = {"status": status, "counts": counts, "errors": errors}
     with recorded_run(warehouse, run_id, run, "load"):
         if inputs or extra_openalex_works or extra_arxiv_entries:
-            frames = transform_run(inputs, warehouse.work_identifiers(), extra_openalex_works, extra_arxiv_entries)
-            frames.reference_texts = reference_texts
-            result = load_run(warehouse, frames)
-            counts.update({k: v for k, v in frames.stats.items() if k != "records"},
+            batch = transform_run(inputs, extra_openalex_works, extra_arxiv_entries)
+            batch.reference_texts = reference_texts
+            result, stats = load_run(warehouse, batch, run_id, datetime.now(timezone.utc))
+            counts.update({k: v for k, v in stats.items() if k != "records"},
                           works_new=result.works_new, works_changed=result.works_changed)
             counts.update(score_warehouse(warehouse, started.date()))
     return run["status"]

@@ -1,25 +1,25 @@
-"""Assemble: staged records of one run -> the frames of every table a run loads (still pure).
+"""Assemble: one run's fetched records -> the batch it stores; stored records -> attribution. Pure.
 
-Scores and metrics are not computed here: `transforms.scores` computes them afterwards from
-the whole warehouse (its own attributed works), so they never depend on what one run fetched.
-
-One run's records are deduplicated together, so a paper fetched for two tracked co-authors
-becomes one work; attribution then runs per author over the records fetched for them.
+A run stores records, never works: works are derived from every stored record of the clusters
+the run touched (`transforms.dedupe.derive_works`), and an author's attribution from every
+candidate record ever fetched for them, so neither depends on what one run happened to fetch.
+Scores come later still, from the whole warehouse (`transforms.scores`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+import json
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from transforms.attribute import AUTHOR_WORK_COLUMNS, attribute_works, resolve_authorships
+from transforms.attribute import AUTHOR_WORK_COLUMNS, attribute_works
 from transforms.authors import AUTHOR_COLUMNS, stage_authors
-from transforms.dedupe import assign_work_ids, cluster_records, merge_works
+from transforms.dedupe import blocking_keys
 from transforms.normalize import normalize_person_name, openalex_short_id
-from transforms.staging import stage_records
+from transforms.staging import Staged, stage_records
 
-__all__ = ["AuthorInput", "Frames", "assemble", "author_from_saved"]
+__all__ = ["AuthorInput", "Batch", "assemble", "attribute_authors", "author_from_saved"]
 
 
 @dataclass
@@ -37,28 +37,27 @@ class AuthorInput:
 
 
 @dataclass
-class Frames:
-    """Every table a run loads, plus the figures a run summary reports."""
+class Batch:
+    """What one run brings to the warehouse: the records it fetched and the authors they were fetched for.
+
+    Nothing here is a work yet: works are derived in the warehouse from every stored record of
+    the clusters these records touch (`derive_works`), so one run's partial view never replaces
+    what other runs stored.
+    """
 
     authors: pd.DataFrame
-    author_identifiers: pd.DataFrame
+    author_identifiers: pd.DataFrame  # from the fetched authors' own records
     institutions: pd.DataFrame
     topics: pd.DataFrame
-    work_topics: pd.DataFrame
-    works: pd.DataFrame
-    work_identifiers: pd.DataFrame
-    work_locations: pd.DataFrame
-    authorships: pd.DataFrame
-    citations_by_year: pd.DataFrame
-    work_references: pd.DataFrame
-    author_works: pd.DataFrame
+    source_records: pd.DataFrame  # record_key, source, source_id, payload (JSON), response_id
+    record_keys: pd.DataFrame  # record_key, key: what can link a record to another (dedupe.blocking_keys)
+    author_records: pd.DataFrame  # author_id, record_key, via: candidate records fetched for an author
+    staged: Staged
     reference_texts: pd.DataFrame | None = None  # texts of cited works, added by the run when fetched
-    stats: dict = field(default_factory=dict)
 
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """Return table name -> frame for every loaded table."""
-        return {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name != "stats" and getattr(self, f.name) is not None}
+    @property
+    def author_ids(self) -> list[str]:
+        return sorted(self.authors["author_id"])
 
 
 def author_from_saved(author_id: str, works: list[dict], entries: list[dict], author_records: list[dict],
@@ -82,32 +81,31 @@ def author_from_saved(author_id: str, works: list[dict], entries: list[dict], au
                        openalex_works=list(works), arxiv_entries=list(entries))
 
 
-def _identity(a: AuthorInput) -> dict:
-    variants = list(a.name_variants)
-    if a.record:
-        variants += [n for n in (a.record.get("display_name_alternatives") or []) if n]
-    return {
-        "author_id": a.author_id,
-        "display_name": a.display_name,
-        "orcid": a.orcid,
-        "openalex_ids": [x for x in {a.author_id, a.requested_id} if x],
-        "name_variants": variants,
-    }
+def _payload(record: dict) -> str:
+    return json.dumps({k: v for k, v in record.items() if k != "_response_id"}, ensure_ascii=False, sort_keys=True)
+
+
+def _source_records(openalex_works: list[dict], arxiv_entries: list[dict]) -> pd.DataFrame:
+    rows = {}
+    for w in openalex_works:
+        if wid := openalex_short_id(w.get("id")):
+            rows[f"openalex:{wid}"] = ("openalex", wid, _payload(w), w.get("_response_id"))
+    for e in arxiv_entries:
+        if ax := e.get("arxiv_id"):
+            rows[f"arxiv:{ax}"] = ("arxiv", ax, _payload(e), e.get("_response_id"))
+    return pd.DataFrame([(k, *v) for k, v in rows.items()],
+                        columns=["record_key", "source", "source_id", "payload", "response_id"])
 
 
 def assemble(
     authors: list[AuthorInput],
-    existing_identifiers: pd.DataFrame,
     extra_openalex_works: list[dict] | None = None,
     extra_arxiv_entries: list[dict] | None = None,
-) -> Frames:
-    """Return the frames of one run: merged works for all records, attribution per author."""
+) -> Batch:
+    """Return the batch of one run: its staged records, and the authors they were fetched for."""
     oa = [w for a in authors for w in a.openalex_works] + list(extra_openalex_works or [])
     ax = [e for a in authors for e in a.arxiv_entries] + list(extra_arxiv_entries or [])
     staged = stage_records(oa, ax)
-    clusters = cluster_records(staged)
-    record_map = assign_work_ids(staged, clusters, existing_identifiers)
-    merged = merge_works(staged, record_map)
 
     author_records = [a.record for a in authors if a.record]
     requested = {a.author_id: a.requested_id for a in authors if a.requested_id}
@@ -124,52 +122,44 @@ def assemble(
         )
     for col in AUTHOR_COLUMNS[6:]:
         authors_df[col] = authors_df[col].astype("Int64")
+    variants = [{"author_id": a.author_id, "scheme": "name_variant", "value": v} for a in authors for v in a.name_variants if v]
+    if variants:
+        author_ids_df = pd.concat([author_ids_df, pd.DataFrame(variants)], ignore_index=True)
 
-    aw_parts = []
+    links = []
     for a in authors:
-        keys = [f"openalex:{w['id'].rsplit('/', 1)[-1]}" for w in a.openalex_works if w.get("id")]
-        keys += [f"arxiv:{e['arxiv_id']}" for e in a.arxiv_entries if e.get("arxiv_id")]
-        aw_parts.append(attribute_works(_identity(a), keys, record_map, staged.authorships, staged.records))
-    author_works = pd.concat(aw_parts, ignore_index=True) if aw_parts else pd.DataFrame(columns=AUTHOR_WORK_COLUMNS)
-    author_works["is_attributed"] = author_works["is_attributed"].astype(bool)
+        links += [(a.author_id, f"openalex:{openalex_short_id(w['id'])}", "openalex_works") for w in a.openalex_works if w.get("id")]
+        links += [(a.author_id, f"arxiv:{e['arxiv_id']}", "arxiv_name_search") for e in a.arxiv_entries if e.get("arxiv_id")]
+    author_links = pd.DataFrame(links, columns=["author_id", "record_key", "via"]).drop_duplicates(
+        ["author_id", "record_key"], ignore_index=True)
 
+    return Batch(
+        authors=authors_df.reset_index(drop=True),
+        author_identifiers=author_ids_df.drop_duplicates(["scheme", "value"]).reset_index(drop=True),
+        institutions=staged.institutions,
+        topics=staged.topics.drop_duplicates("topic_id")[["topic_id", "display_name", "subfield", "field", "domain"]]
+        .reset_index(drop=True),
+        source_records=_source_records(oa, ax),
+        record_keys=blocking_keys(staged),
+        author_records=author_links,
+        staged=staged,
+    )
+
+
+def attribute_authors(identities: list[dict], author_records: pd.DataFrame, record_works: pd.DataFrame,
+                      staged: Staged) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (author_works of every author in `identities`, their arxiv_name identifiers).
+
+    identities: {'author_id', 'display_name', 'orcid', 'openalex_ids', 'name_variants'} per author.
+    author_records: every candidate record stored for those authors; record_works: record -> work
+    for every record of their candidate works; staged: those records, staged.
+    """
+    parts = [attribute_works(i, list(author_records.loc[author_records["author_id"] == i["author_id"], "record_key"]),
+                             record_works, staged.authorships, staged.records) for i in identities]
+    author_works = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=AUTHOR_WORK_COLUMNS)
+    author_works["is_attributed"] = author_works["is_attributed"].astype(bool)
     # Names printed on attributed arXiv works become identifiers: they resolve the author next time.
     printed = author_works.loc[author_works["is_attributed"] & author_works["matched_name"].notna(), ["author_id", "matched_name"]]
-    if len(printed):
-        author_ids_df = pd.concat(
-            [author_ids_df, printed.rename(columns={"matched_name": "value"}).assign(scheme="arxiv_name")[["author_id", "scheme", "value"]]],
-            ignore_index=True,
-        )
-    author_ids_df = author_ids_df.drop_duplicates(["scheme", "value"]).reset_index(drop=True)
-
-    authorships = resolve_authorships(merged.authorships, author_works, authors_df).drop(columns=["record_key"])
-    topics = staged.topics.merge(record_map[["record_key", "work_id"]], on="record_key")
-    work_topics = (
-        topics.sort_values("score", ascending=False).drop_duplicates(["work_id", "topic_id"])
-        [["work_id", "topic_id", "score"]].sort_values(["work_id", "topic_id"]).reset_index(drop=True)
-    )
-    topic_rows = topics.drop_duplicates("topic_id")[["topic_id", "display_name", "subfield", "field", "domain"]].reset_index(drop=True)
-
-    arxiv_only = author_works[author_works["method"] == "arxiv_name_evidence"]
-    stats = {
-        "records": len(staged.records),
-        "works": len(merged.works),
-        "merged_duplicates": int(len(staged.records) - len(merged.works)),
-        "arxiv_attributed": int(arxiv_only["is_attributed"].sum()),
-        "arxiv_rejected": int((~author_works["is_attributed"]).sum()),
-    }
-    return Frames(
-        authors=authors_df.reset_index(drop=True),
-        author_identifiers=author_ids_df,
-        institutions=staged.institutions,
-        topics=topic_rows,
-        work_topics=work_topics,
-        works=merged.works,
-        work_identifiers=merged.identifiers,
-        work_locations=merged.locations,
-        authorships=authorships,
-        citations_by_year=merged.citations_by_year,
-        work_references=merged.references,
-        author_works=author_works,
-        stats=stats,
-    )
+    names = (printed.rename(columns={"matched_name": "value"}).assign(scheme="arxiv_name")[["author_id", "scheme", "value"]]
+             .drop_duplicates(["scheme", "value"]).reset_index(drop=True))
+    return author_works, names

@@ -11,6 +11,7 @@ copies', never their sum: the copies are one paper cited under several records.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -18,10 +19,12 @@ import pandas as pd
 
 from transforms.staging import Staged
 
-__all__ = ["cluster_records", "assign_work_ids", "merge_works", "Merged", "WORK_COLUMNS"]
+__all__ = ["cluster_records", "assign_work_ids", "merge_works", "derive_works", "Merged", "Derived", "WORK_COLUMNS",
+           "LINK_COLUMNS"]
 
 LINK_SCHEMES = ("arxiv", "doi", "openalex")
 TITLE_YEAR_TOLERANCE = 2
+LINK_COLUMNS = ["record_a", "record_b", "rule", "score", "evidence"]
 WORK_COLUMNS = [
     "work_id", "title", "title_key", "publication_year", "published_on", "work_type", "venue",
     "arxiv_id", "doi", "category", "category_short", "abstract", "has_code", "code_url",
@@ -50,18 +53,30 @@ class _UnionFind:
         return True
 
 
-def cluster_records(staged: Staged) -> pd.DataFrame:
-    """Return record_key -> cluster (a representative record_key) and the rule that linked it."""
+def cluster_records(staged: Staged) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (record_key -> cluster and the rule that linked it, every link found between two records).
+
+    Links are kept even where the two records were already together through another link:
+    each is evidence a reviewer can read (`work_links`).
+    """
     keys = list(staged.records["record_key"])
     uf = _UnionFind(keys)
     reason: dict[str, str] = {}
+    links: list[dict] = []
+
+    def link(a: str, b: str, rule: str, score: float, evidence: dict) -> None:
+        a, b = sorted((a, b))
+        links.append({"record_a": a, "record_b": b, "rule": rule, "score": round(float(score), 4),
+                      "evidence": json.dumps(evidence, sort_keys=True, ensure_ascii=False)})
+        if uf.union(a, b):
+            reason.setdefault(b, rule)
+
     ids = staged.identifiers[staged.identifiers["scheme"].isin(LINK_SCHEMES)]
     for scheme in LINK_SCHEMES:
         shared = ids[(ids["scheme"] == scheme) & ids["value"].duplicated(keep=False)]
-        for members in shared.groupby("value")["record_key"].agg(list):
+        for value, members in shared.groupby("value")["record_key"].agg(lambda s: sorted(set(s))).items():
             for other in members[1:]:
-                if uf.union(members[0], other):
-                    reason.setdefault(other, f"shared_{scheme}")
+                link(members[0], other, f"shared_{scheme}", 1.0, {scheme: value})
     # A preprint and its published version: equal title key, close years, a shared family name.
     recs = staged.records[staged.records["title_key"].notna()]
     recs = recs[recs["title_key"].duplicated(keep=False)]
@@ -76,17 +91,38 @@ def cluster_records(staged: Staged) -> pd.DataFrame:
                 ya, yb = a["publication_year"], b["publication_year"]
                 if pd.notna(ya) and pd.notna(yb) and abs(int(ya) - int(yb)) > TITLE_YEAR_TOLERANCE:
                     continue
-                if not (a["folded_authors"] & b["folded_authors"]):
+                shared_names = sorted(a["folded_authors"] & b["folded_authors"])
+                if not shared_names:
                     continue
-                if uf.union(a["record_key"], b["record_key"]):
-                    reason.setdefault(b["record_key"], "title_year_authors")
-    return pd.DataFrame(
+                link(a["record_key"], b["record_key"], "title_year_authors", 1.0,
+                     {"title_key": a["title_key"], "years": [_year(ya), _year(yb)], "shared_family_names": shared_names})
+    clusters = pd.DataFrame(
         {
             "record_key": keys,
             "cluster": [uf.find(k) for k in keys],
             "link_reason": [reason.get(k) for k in keys],
         }
     )
+    links_df = pd.DataFrame(links, columns=LINK_COLUMNS).drop_duplicates(["record_a", "record_b"], ignore_index=True)
+    return clusters, links_df
+
+
+def _year(value) -> int | None:
+    return int(value) if pd.notna(value) else None
+
+
+def blocking_keys(staged: Staged) -> pd.DataFrame:
+    """Return record_key, key: every value through which a record could be linked to another.
+
+    The warehouse keeps these for every stored record, so a new record finds the stored ones it
+    may belong with (and their clusters) without reading the whole warehouse. Any rule in
+    `cluster_records` links only records that share a key.
+    """
+    ids = staged.identifiers[staged.identifiers["scheme"].isin(LINK_SCHEMES)]
+    parts = [pd.DataFrame({"record_key": ids["record_key"], "key": ids["scheme"] + ":" + ids["value"]})]
+    titled = staged.records[staged.records["title_key"].notna()]
+    parts.append(pd.DataFrame({"record_key": titled["record_key"], "key": "title:" + titled["title_key"]}))
+    return pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)
 
 
 # Published kinds outrank the preprint, which outranks records that only describe a paper.
@@ -108,11 +144,24 @@ def _canonical_id(identifiers: pd.DataFrame, cluster_keys: list[str]) -> str:
     return "record:" + hashlib.sha1("|".join(sorted(cluster_keys)).encode()).hexdigest()[:16]
 
 
-def assign_work_ids(staged: Staged, clusters: pd.DataFrame, existing: pd.DataFrame) -> pd.DataFrame:
-    """Return record_key -> work_id, reusing the warehouse's work id where an identifier is known.
+def _new_id(candidate: str, members: list[str], taken: set[str]) -> str:
+    """Return `candidate`, or a hash of the members where another work already holds that id."""
+    if candidate not in taken:
+        return candidate
+    return "record:" + hashlib.sha1("|".join(sorted(members)).encode()).hexdigest()[:16]
 
-    `existing` has columns scheme, value, work_id (the warehouse's work_identifiers). A new
-    cluster gets a readable id from its best identifier: 'arxiv:…', then 'doi:…', then 'openalex:…'.
+
+def assign_work_ids(staged: Staged, clusters: pd.DataFrame, prior: pd.DataFrame,
+                    taken: set[str] | frozenset[str] = frozenset()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (record_key -> work_id, alias_id -> work_id for stored works merged into another).
+
+    `prior` maps the stored records among `staged` to the work they belonged to (record_key,
+    work_id). Ids are stable: each stored work id goes to the new cluster that holds most of its
+    records, and a cluster holding several keeps one (its canonical id if it is among them, else
+    the one with most records) and records the others as aliases, so links and curation that
+    name them still resolve. A cluster with no stored id gets a readable one from its best
+    identifier: 'arxiv:…', then 'doi:…', then 'openalex:…'; `taken` (ids and aliases of works
+    outside this batch) are never reused.
     """
     rank = staged.records[["record_key"]].assign(_rank=_version_rank(staged.records))
     ids = (
@@ -120,19 +169,37 @@ def assign_work_ids(staged: Staged, clusters: pd.DataFrame, existing: pd.DataFra
         .merge(rank, on="record_key")
         .sort_values(["_rank", "value"], kind="stable")
     )
-    known = ids.merge(existing[["scheme", "value", "work_id"]], on=["scheme", "value"], how="inner")
-    previous = known.groupby("cluster")["work_id"].min().to_dict()
-    members = clusters.groupby("cluster")["record_key"].agg(list).to_dict()
-    out = {}
-    for cluster, group in ids.groupby("cluster", sort=False):
-        out[cluster] = previous.get(cluster) or _canonical_id(group, members[cluster])
+    members = clusters.groupby("cluster")["record_key"].agg(sorted).to_dict()
+    canonical = {c: _canonical_id(g, members[c]) for c, g in ids.groupby("cluster", sort=False)}
+    for c, keys in members.items():
+        canonical.setdefault(c, "record:" + hashlib.sha1("|".join(keys).encode()).hexdigest()[:16])
+
+    # Each stored id is claimed by the cluster holding most of its records (ties: the lowest cluster key).
+    held = clusters[["record_key", "cluster"]].merge(prior[["record_key", "work_id"]], on="record_key")
+    counts = held.groupby(["work_id", "cluster"]).size().rename("n").reset_index()
+    counts = counts.sort_values(["work_id", "n", "cluster"], ascending=[True, False, True])
+    claims = counts.drop_duplicates("work_id").groupby("cluster").apply(
+        lambda g: dict(zip(g["work_id"], g["n"])), include_groups=False).to_dict() if len(counts) else {}
+
+    chosen: dict[str, str] = {}
+    aliases: list[dict] = []
+    used = set(taken)
+    for cluster in sorted(members):
+        mine = claims.get(cluster) or {}
+        if mine:
+            best = canonical[cluster] if canonical[cluster] in mine else min(mine, key=lambda w: (-mine[w], w))
+            aliases += [{"alias_id": w, "work_id": best} for w in sorted(mine) if w != best]
+        else:
+            best = None
+        chosen[cluster] = best
+        used.update(mine)
+    for cluster in sorted(members):  # new clusters last, so they never take a stored id
+        if chosen[cluster] is None:
+            chosen[cluster] = _new_id(canonical[cluster], members[cluster], used)
+            used.add(chosen[cluster])
     mapping = clusters[["record_key", "cluster", "link_reason"]].copy()
-    mapping["work_id"] = mapping["cluster"].map(out)
-    missing = mapping["work_id"].isna()
-    mapping.loc[missing, "work_id"] = [
-        "record:" + hashlib.sha1(k.encode()).hexdigest()[:16] for k in mapping.loc[missing, "record_key"]
-    ]
-    return mapping
+    mapping["work_id"] = mapping["cluster"].map(chosen)
+    return mapping, pd.DataFrame(aliases, columns=["alias_id", "work_id"])
 
 
 @dataclass
@@ -145,6 +212,7 @@ class Merged:
     authorships: pd.DataFrame
     citations_by_year: pd.DataFrame
     references: pd.DataFrame  # work_id -> OpenAlex id of a work it cites
+    work_topics: pd.DataFrame
     record_map: pd.DataFrame  # record_key -> work_id, with the rule that linked it
 
 
@@ -232,13 +300,42 @@ def merge_works(staged: Staged, record_map: pd.DataFrame) -> Merged:
         .sort_values(["work_id", "position"])
         .reset_index(drop=True)
     )
-    counts = staged.counts.merge(rm, on="record_key")
+    # Citations per year of the one copy whose count the work uses: summing or taking per-year
+    # maxima across copies could show more citations in the bars than in the total.
+    counted = (recs.sort_values(["work_id", "cited_by_count", "_rank_pub", "_rank_src", "record_key"],
+                                ascending=[True, False, True, True, True])
+               .drop_duplicates("work_id")[["work_id", "record_key"]])
     citations_by_year = (
-        counts.groupby(["work_id", "year"], as_index=False)["cited_by_count"].max()
+        staged.counts.merge(counted, on="record_key")[["work_id", "year", "cited_by_count"]]
         .sort_values(["work_id", "year"]).reset_index(drop=True)
     )
     references = (
         staged.references.merge(rm, on="record_key")[["work_id", "referenced_id"]]
         .drop_duplicates().sort_values(["work_id", "referenced_id"]).reset_index(drop=True)
     )
-    return Merged(works, identifiers, locations, authorships, citations_by_year, references, record_map)
+    topics = staged.topics.merge(rm, on="record_key")
+    work_topics = (
+        topics.sort_values("score", ascending=False).drop_duplicates(["work_id", "topic_id"])
+        [["work_id", "topic_id", "score"]].sort_values(["work_id", "topic_id"]).reset_index(drop=True)
+    )
+    return Merged(works, identifiers, locations, authorships, citations_by_year, references, work_topics, record_map)
+
+
+@dataclass
+class Derived:
+    """Works derived from a set of stored records (whole clusters), with how they were formed."""
+
+    merged: Merged
+    record_works: pd.DataFrame  # record_key -> work_id, link_rule
+    links: pd.DataFrame  # every link between two records: rule, score, evidence
+    aliases: pd.DataFrame  # alias_id -> work_id: stored works merged into another
+
+
+def derive_works(staged: Staged, prior: pd.DataFrame, taken: set[str] | frozenset[str] = frozenset()) -> Derived:
+    """Return the works of `staged` (every record of the clusters concerned), ids kept stable against `prior`."""
+    clusters, links = cluster_records(staged)
+    mapping, aliases = assign_work_ids(staged, clusters, prior, taken)
+    merged = merge_works(staged, mapping)
+    links = links.merge(mapping[["record_key", "work_id"]].rename(columns={"record_key": "record_a"}), on="record_a")
+    record_works = mapping.rename(columns={"link_reason": "link_rule"})[["record_key", "work_id", "link_rule"]]
+    return Derived(merged, record_works.reset_index(drop=True), links.reset_index(drop=True), aliases)

@@ -5,6 +5,7 @@ Every function here is pure and total: None (or NaN) in gives None out, never an
 
 from __future__ import annotations
 
+import html
 import math
 import re
 import unicodedata
@@ -13,6 +14,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 
 __all__ = [
     "clean_text",
+    "strip_markup",
     "normalize_title",
     "fold",
     "title_key",
@@ -64,9 +66,44 @@ def _tex_to_text(text: str) -> str:
     return converted if converted.strip() else text
 
 
-def normalize_title(value) -> str | None:
-    """Return a readable title: NFC, TeX accents and math turned into text, whitespace collapsed."""
+_SUB = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_SUP = str.maketrans("0123456789+-=()in", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿ")
+_SCRIPT = re.compile(r"(\s*)<(sub|sup)\b[^<>]*>(.*?)</\2\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def _script(m: re.Match) -> str:
+    """H<sub>2</sub>O -> H₂O where every character has a Unicode sub/superscript, else H2O."""
+    space, kind, inner = m.group(1), m.group(2).lower(), _TAG.sub("", m.group(3)).strip()
+    scripted = inner.translate(_SUB if kind == "sub" else _SUP)
+    mapped = all(a != b or a.isspace() for a, b in zip(inner, scripted))
+    return scripted if inner and mapped else space + inner
+
+
+def strip_markup(value) -> str | None:
+    """Return text with HTML/MathML/JATS markup removed and entities decoded, however often the source escaped them.
+
+    'CO<sub>2</sub>' -> 'CO₂'; '<i>Drosophila</i>' -> 'Drosophila'; 'ASIS&amp;T' -> 'ASIS&T';
+    '&lt;sub&gt;2&lt;/sub&gt;' -> '₂'. A '<' that opens no tag ('p < 0.05') stays.
+    """
     text = clean_text(value)
+    if not text or ("<" not in text and "&" not in text):
+        return text
+    for _ in range(3):  # sources escape entities once, twice ("&amp;amp;"), or escape the markup itself
+        decoded = html.unescape(text)
+        decoded = _BREAK.sub(" ", decoded)
+        decoded = _SCRIPT.sub(_script, decoded)
+        decoded = _TAG.sub("", decoded)
+        if decoded == text:
+            break
+        text = decoded
+    return clean_text(text)
+
+
+def normalize_title(value) -> str | None:
+    """Return a readable title: markup stripped, entities decoded, TeX turned into text, whitespace collapsed."""
+    text = strip_markup(value)
     return clean_text(_tex_to_text(text)) if text else None
 
 
@@ -189,7 +226,7 @@ def normalize_work_type(value, source: str = "openalex") -> str:
 
 def normalize_venue(value) -> str | None:
     """Return a venue's display name ('arXiv (Cornell University)' -> 'arXiv')."""
-    text = clean_text(value)
+    text = strip_markup(value)
     if not text:
         return None
     if fold(text).startswith("arxiv"):
@@ -245,7 +282,7 @@ def abstract_from_inverted_index(index) -> str | None:
             slots[int(pos)] = word
     if not slots:
         return None
-    return clean_text(" ".join(slots[i] for i in sorted(slots)))
+    return strip_markup(" ".join(slots[i] for i in sorted(slots)))
 
 
 _CODE_URL = re.compile(

@@ -6,6 +6,7 @@ Nothing is merged or decided here; `dedupe` and `attribute` do that. Every frame
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 
 import pandas as pd
@@ -27,7 +28,7 @@ from transforms.normalize import (
     title_key,
 )
 
-__all__ = ["Staged", "stage_records", "stage_reference_texts", "referenced_ids", "RECORD_COLUMNS", "REFERENCE_TEXT_COLUMNS"]
+__all__ = ["Staged", "stage_records", "stage_stored", "concat_staged", "subset_staged", "stage_reference_texts", "referenced_ids", "RECORD_COLUMNS", "REFERENCE_TEXT_COLUMNS"]
 
 RECORD_COLUMNS = [
     "record_key", "source", "source_id", "title", "title_key", "publication_year", "published_on",
@@ -79,7 +80,10 @@ def _openalex_rows(work: dict, out: dict[str, list]) -> None:
                 ax = ax or arxiv_id(url)
     abstract = abstract_from_inverted_index(work.get("abstract_inverted_index"))
     work_type = normalize_work_type(work.get("type"))
-    venue = normalize_venue((primary.get("source") or {}).get("display_name"))
+    source = primary.get("source") or {}
+    venue = normalize_venue(source.get("display_name"))
+    if work_type == "preprint" and source.get("type") == "journal" and (work.get("biblio") or {}).get("volume"):
+        work_type = "article"  # typed preprint, but it sits in a journal volume: the published version
     is_preprint = work_type == "preprint" or (venue == "arXiv" and work_type in ("article", "other"))
     topic = work.get("primary_topic") or {}
     cnp = work.get("citation_normalized_percentile") or {}
@@ -230,6 +234,34 @@ def stage_records(openalex_works: list[dict], arxiv_entries: list[dict]) -> Stag
     staged.records["publication_year"] = staged.records["publication_year"].astype("Int64")
     staged.records["folded_authors"] = _folded_family_names(staged.authorships, staged.records["record_key"])
     return staged
+
+
+def stage_stored(sources: list[str], payloads: list[str]) -> Staged:
+    """Return the staged frames of stored records (source 'openalex' | 'arxiv', the record as JSON)."""
+    oa, ax = [], []
+    for source, payload in zip(sources, payloads):
+        (oa if source == "openalex" else ax).append(json.loads(payload))
+    return stage_records(oa, ax)
+
+
+def concat_staged(*parts: Staged) -> Staged:
+    """Return one Staged of several (records staged apart, each record in only one part)."""
+    out = {}
+    for f in fields(Staged):
+        frames = [getattr(p, f.name) for p in parts]
+        out[f.name] = pd.concat([x for x in frames if len(x)] or frames[:1], ignore_index=True)
+    staged = Staged(**out)
+    staged.institutions = staged.institutions.drop_duplicates("institution_id", ignore_index=True)
+    return staged
+
+
+def subset_staged(staged: Staged, record_keys: set[str]) -> Staged:
+    """Return the staged frames of only these records."""
+    out = {f.name: getattr(staged, f.name) for f in fields(Staged)}
+    for name, frame in out.items():
+        if "record_key" in frame.columns:
+            out[name] = frame[frame["record_key"].isin(record_keys)].reset_index(drop=True)
+    return Staged(**out)
 
 
 def _folded_family_names(authorships: pd.DataFrame, keys: pd.Series) -> list[frozenset]:

@@ -86,6 +86,63 @@ CREATE TABLE IF NOT EXISTS topics (
 );
 COMMENT ON TABLE topics IS 'OpenAlex topics of the works, with their subfield, field and domain.';
 
+CREATE TABLE IF NOT EXISTS source_records (
+    record_key     VARCHAR PRIMARY KEY,
+    source         VARCHAR NOT NULL,
+    source_id      VARCHAR NOT NULL,
+    payload        JSON NOT NULL,
+    response_id    VARCHAR,
+    first_run_id   VARCHAR NOT NULL,
+    last_run_id    VARCHAR NOT NULL,
+    last_seen_at   TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE source_records IS 'Every source record ever fetched or ingested, once: an OpenAlex work (openalex:W…) or an arXiv entry (arxiv:<id>), as the source gave it (payload), with the raw response it came from. The truth works are derived from; a run upserts the records it fetched and never touches another record.';
+COMMENT ON COLUMN source_records.payload IS 'The record as parsed from the response (OpenAlex work JSON, or the arXiv entry as a JSON object).';
+COMMENT ON COLUMN source_records.response_id IS 'raw_responses row of the response the latest version came from (NULL for records stored before responses were linked).';
+
+CREATE TABLE IF NOT EXISTS record_keys (
+    record_key VARCHAR NOT NULL,
+    key        VARCHAR NOT NULL,
+    PRIMARY KEY (record_key, key)
+);
+COMMENT ON TABLE record_keys IS 'Values through which a stored record could be linked to another (scheme:value identifiers, title keys): a new record finds the stored records, and so the works, it may belong with, without reading the whole warehouse.';
+
+CREATE TABLE IF NOT EXISTS record_works (
+    record_key VARCHAR PRIMARY KEY,
+    work_id    VARCHAR NOT NULL,
+    link_rule  VARCHAR
+);
+COMMENT ON TABLE record_works IS 'Which work each stored record belongs to (derived; link_rule = the rule that first joined it to its cluster, NULL for the first record).';
+
+CREATE TABLE IF NOT EXISTS work_links (
+    record_a VARCHAR NOT NULL,
+    record_b VARCHAR NOT NULL,
+    work_id  VARCHAR NOT NULL,
+    rule     VARCHAR NOT NULL,
+    score    DOUBLE NOT NULL,
+    evidence JSON NOT NULL,
+    PRIMARY KEY (record_a, record_b)
+);
+COMMENT ON TABLE work_links IS 'Why records are one work: every link the merge found between two records (record_a < record_b), its rule, score and evidence (scholarflow explain work WORK prints them).';
+
+CREATE TABLE IF NOT EXISTS work_aliases (
+    alias_id   VARCHAR PRIMARY KEY,
+    work_id    VARCHAR NOT NULL,
+    aliased_at TIMESTAMPTZ NOT NULL,
+    run_id     VARCHAR NOT NULL
+);
+COMMENT ON TABLE work_aliases IS 'Work ids that no longer name a work of their own because their records joined another work; alias_id resolves to work_id, so links and curation that name the old id keep working.';
+
+CREATE TABLE IF NOT EXISTS author_records (
+    author_id    VARCHAR NOT NULL,
+    record_key   VARCHAR NOT NULL,
+    via          VARCHAR NOT NULL,
+    first_run_id VARCHAR NOT NULL,
+    last_run_id  VARCHAR NOT NULL,
+    PRIMARY KEY (author_id, record_key)
+);
+COMMENT ON TABLE author_records IS 'Candidate records of an author: fetched for them (their OpenAlex works list, the arXiv search of their name, an ingest with --author). Attribution (author_works) weighs every candidate ever fetched, not one run''s.';
+
 CREATE TABLE IF NOT EXISTS works (
     work_id                        VARCHAR PRIMARY KEY,
     title                          VARCHAR,

@@ -25,24 +25,32 @@ import pandas as pd
 
 from scholarflow.errors import WarehouseError
 
-__all__ = ["Warehouse", "LoadResult", "open_published", "TABLE_KEYS", "SCORED_TABLES"]
+__all__ = ["Warehouse", "LoadResult", "open_published", "TABLE_KEYS", "WORK_TABLES", "SCORED_TABLES"]
 
-# Natural key of every loaded table, and how a run replaces its rows.
-#   upsert: merge on the key.  work / author: the run's works / authors are replaced whole.
-TABLE_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
-    "authors": (("author_id",), "upsert"),
-    "institutions": (("institution_id",), "upsert"),
-    "topics": (("topic_id",), "upsert"),
-    "works": (("work_id",), "upsert"),
-    "work_identifiers": (("scheme", "value"), "work"),
-    "work_locations": (("work_id", "record_id", "url"), "work"),
-    "work_topics": (("work_id", "topic_id"), "work"),
-    "authorships": (("work_id", "position"), "work"),
-    "citations_by_year": (("work_id", "year"), "work"),
-    "work_references": (("work_id", "referenced_id"), "work"),
-    "reference_texts": (("openalex_id",), "upsert"),
-    "author_identifiers": (("scheme", "value"), "author"),
-    "author_works": (("author_id", "work_id"), "author"),
+# Tables derived per work from stored records: a re-derivation replaces a work's rows in each.
+WORK_TABLES = ("works", "work_identifiers", "work_locations", "work_topics", "authorships", "citations_by_year",
+               "work_references", "work_links")
+# Natural key of every table a run writes (the keys docs and tests check).
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "authors": ("author_id",),
+    "author_identifiers": ("scheme", "value"),
+    "institutions": ("institution_id",),
+    "topics": ("topic_id",),
+    "source_records": ("record_key",),
+    "record_keys": ("record_key", "key"),
+    "record_works": ("record_key",),
+    "author_records": ("author_id", "record_key"),
+    "works": ("work_id",),
+    "work_identifiers": ("scheme", "value"),
+    "work_locations": ("work_id", "record_id", "url"),
+    "work_topics": ("work_id", "topic_id"),
+    "authorships": ("work_id", "position"),
+    "citations_by_year": ("work_id", "year"),
+    "work_references": ("work_id", "referenced_id"),
+    "work_links": ("record_a", "record_b"),
+    "work_aliases": ("alias_id",),
+    "reference_texts": ("openalex_id",),
+    "author_works": ("author_id", "work_id"),
 }
 # Tables a scoring pass derives from the rest; each pass replaces them whole.
 SCORED_TABLES = (
@@ -58,6 +66,7 @@ class LoadResult:
     works_new: int
     works_changed: int
     rows: dict[str, int]
+    works_removed: int = 0
 
 
 def _sql(name: str) -> str:
@@ -139,7 +148,7 @@ class Warehouse:
         self.con.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction: committed when the block ends, rolled back whole if it raises."""
         self.con.execute("BEGIN TRANSACTION")
         try:
@@ -166,7 +175,7 @@ class Warehouse:
             "SELECT column_name FROM duckdb_columns() WHERE table_name = 'author_metrics'").fetchall()}
         if not columns or "scoring_version" in columns:
             return
-        with self._transaction() as con:
+        with self.transaction() as con:
             con.execute("DROP TABLE author_metrics")
             con.execute("DROP TABLE IF EXISTS work_metrics")
             con.execute("ALTER TABLE author_metrics_history RENAME TO author_metrics_history_v0")
@@ -181,10 +190,6 @@ class Warehouse:
         self.close()
 
     # -- reads the pipeline needs ---------------------------------------------------------
-    def work_identifiers(self) -> pd.DataFrame:
-        """Return scheme, value, work_id of every known work identifier."""
-        return self.con.execute("SELECT scheme, value, work_id FROM work_identifiers").df()
-
     def author_row(self, author_id: str) -> dict | None:
         """Return the stored author as a dict, or None."""
         rows = self.con.execute("SELECT * FROM authors WHERE author_id = ?", [author_id]).df()
@@ -236,38 +241,6 @@ class Warehouse:
         finally:
             self.con.unregister("stg_raw")
 
-    # -- the load ------------------------------------------------------------------------
-    def load(self, tables: dict[str, pd.DataFrame], fail_after: str | None = None) -> LoadResult:
-        """Load one run's frames in one transaction: all of it lands, or none of it.
-
-        `fail_after` names a table after which to raise (crash injection for tests).
-        """
-        works = tables["works"]
-        author_ids = list(tables.get("authors", pd.DataFrame(columns=["author_id"]))["author_id"])
-
-        try:
-            with self._transaction() as con:
-                con.register("stg_works", works)
-                new, changed = con.execute(
-                    """
-                    SELECT count(*) FILTER (WHERE w.work_id IS NULL),
-                           count(*) FILTER (WHERE w.work_id IS NOT NULL AND s.work_id IN (
-                               SELECT work_id FROM (SELECT * FROM stg_works EXCEPT SELECT * FROM works)))
-                    FROM stg_works s LEFT JOIN works w USING (work_id)
-                    """
-                ).fetchone()
-                rows = {}
-                for table, (keys, mode) in TABLE_KEYS.items():
-                    frame = tables.get(table)
-                    if frame is None:
-                        continue
-                    rows[table] = self._load_table(table, frame, keys, mode, author_ids)
-                    if fail_after == table:
-                        raise RuntimeError(f"injected failure after loading {table}")
-        finally:
-            self._unregister("stg_works", "stg")
-        return LoadResult(works_new=int(new), works_changed=int(changed), rows=rows)
-
     def _unregister(self, *names: str) -> None:
         for name in names:
             try:
@@ -275,19 +248,206 @@ class Warehouse:
             except duckdb.Error:
                 pass
 
-    def _load_table(self, table, frame, keys, mode, author_ids) -> int:
+    # -- records: the truth ---------------------------------------------------------------
+    def _insert(self, table: str, frame: pd.DataFrame, replace: bool = True) -> int:
+        """Insert `frame` (cut to the table's columns) into `table`, replacing rows with the same key."""
+        if frame is None or not len(frame):
+            return 0
+        staged = self._stage(table, frame.drop_duplicates(list(TABLE_KEYS.get(table, ())) or None, keep="last"))
+        self.con.execute(f"INSERT {'OR REPLACE ' if replace else ''}INTO {table} BY NAME SELECT * FROM stg")
+        self._unregister("stg")
+        return len(staged)
+
+    def store_batch(self, batch, run_id: str, now: datetime) -> None:
+        """Upsert what a run fetched: its records, their keys, the authors and who each record was fetched for.
+
+        Only the records (and authors) in the batch are written; every other stored record stays
+        as it was. Call inside `transaction()` together with the derivation it feeds.
+        """
         con = self.con
-        frame = self._stage(table, frame.drop_duplicates(list(keys), keep="last"))
-        key_list = ", ".join(keys)
-        if mode == "work":
-            con.execute(f"DELETE FROM {table} WHERE work_id IN (SELECT work_id FROM stg_works)")
-        elif mode == "author" and author_ids:
-            con.execute(f"DELETE FROM {table} WHERE author_id IN (SELECT UNNEST(?::VARCHAR[]))", [author_ids])
-        if mode != "upsert":
-            # An identifier may have moved to another work / author: its old row goes too.
-            con.execute(f"DELETE FROM {table} WHERE ({key_list}) IN (SELECT ({key_list}) FROM stg)")
-        con.execute(f"INSERT OR REPLACE INTO {table} BY NAME SELECT * FROM stg")
-        return len(frame)
+        self._insert("authors", batch.authors)
+        if len(batch.authors):
+            # A fetched author's own record says which identifiers are theirs now (arxiv_name ones
+            # come from attribution and are kept).
+            con.execute("DELETE FROM author_identifiers WHERE scheme <> 'arxiv_name' AND author_id IN "
+                        "(SELECT UNNEST(?::VARCHAR[]))", [batch.author_ids])
+        self._insert("author_identifiers", batch.author_identifiers)
+        self._insert("institutions", batch.institutions)
+        self._insert("topics", batch.topics)
+        self._insert("reference_texts", batch.reference_texts)
+        records = batch.source_records.assign(first_run_id=run_id, last_run_id=run_id, last_seen_at=now)
+        self.con.register("stg_records", records)
+        try:
+            con.execute("""
+                INSERT INTO source_records BY NAME
+                SELECT record_key, source, source_id, CAST(payload AS JSON) AS payload, response_id, first_run_id,
+                       last_run_id, CAST(last_seen_at AS TIMESTAMPTZ) AS last_seen_at FROM stg_records
+                ON CONFLICT (record_key) DO UPDATE SET payload = excluded.payload,
+                    response_id = coalesce(excluded.response_id, source_records.response_id),
+                    last_run_id = excluded.last_run_id, last_seen_at = excluded.last_seen_at
+            """)
+        finally:
+            self._unregister("stg_records")
+        con.execute("DELETE FROM record_keys WHERE record_key IN (SELECT UNNEST(?::VARCHAR[]))",
+                    [list(batch.source_records["record_key"])])
+        self._insert("record_keys", batch.record_keys)
+        links = batch.author_records.assign(first_run_id=run_id, last_run_id=run_id)
+        if len(links):
+            self._stage("author_records", links)
+            con.execute("INSERT INTO author_records BY NAME SELECT * FROM stg ON CONFLICT (author_id, record_key) "
+                        "DO UPDATE SET last_run_id = excluded.last_run_id")
+            self._unregister("stg")
+
+    def component(self, record_keys: list[str]) -> list[str]:
+        """Return every stored record that can end up in one work with any of `record_keys`.
+
+        The closure of "shares a linking key with" and "is in the same work as": what a new
+        record can join, bridge or split. It grows with what the run touched, not with the
+        warehouse.
+        """
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _component AS SELECT DISTINCT UNNEST(?::VARCHAR[]) AS record_key",
+                         [sorted(set(record_keys))])
+        size = len(set(record_keys))
+        while True:
+            self.con.execute("""
+                INSERT INTO _component
+                SELECT DISTINCT k2.record_key FROM record_keys k1 JOIN record_keys k2 USING (key)
+                WHERE k1.record_key IN (SELECT record_key FROM _component)
+                  AND k2.record_key NOT IN (SELECT record_key FROM _component)
+                UNION
+                SELECT w2.record_key FROM record_works w1 JOIN record_works w2 USING (work_id)
+                WHERE w1.record_key IN (SELECT record_key FROM _component)
+                  AND w2.record_key NOT IN (SELECT record_key FROM _component)
+            """)
+            grown = self.con.execute("SELECT count(DISTINCT record_key) FROM _component").fetchone()[0]
+            if grown == size:
+                break
+            size = grown
+        keys = [r[0] for r in self.con.execute("SELECT DISTINCT record_key FROM _component ORDER BY 1").fetchall()]
+        self.con.execute("DROP TABLE _component")
+        return keys
+
+    def authors_of_records(self, record_keys: list[str]) -> list[str]:
+        """Return the tracked authors any of these records was fetched for (whose attribution they touch)."""
+        return [r[0] for r in self.con.execute(
+            "SELECT DISTINCT author_id FROM author_records WHERE record_key IN (SELECT UNNEST(?::VARCHAR[])) "
+            "AND author_id IN (SELECT author_id FROM authors) ORDER BY 1", [record_keys]).fetchall()]
+
+    def candidate_records(self, author_ids: list[str]) -> pd.DataFrame:
+        """Return author_id, record_key of every candidate record stored for these authors."""
+        return self.con.execute("SELECT author_id, record_key FROM author_records WHERE author_id IN "
+                                "(SELECT UNNEST(?::VARCHAR[])) ORDER BY 1, 2", [author_ids]).df()
+
+    def records_of_works_of(self, record_keys: list[str]) -> list[str]:
+        """Return every stored record in the same work as any of `record_keys` (the keys included)."""
+        return [r[0] for r in self.con.execute(
+            "SELECT DISTINCT record_key FROM (SELECT UNNEST(?::VARCHAR[]) AS record_key UNION ALL "
+            "SELECT w2.record_key FROM record_works w1 JOIN record_works w2 USING (work_id) "
+            "WHERE w1.record_key IN (SELECT UNNEST(?::VARCHAR[]))) ORDER BY 1", [record_keys, record_keys]).fetchall()]
+
+    def stored_records(self, record_keys: list[str]) -> tuple[list[str], list[str]]:
+        """Return (sources, payloads) of the stored records with these keys."""
+        rows = self.con.execute("SELECT source, CAST(payload AS VARCHAR) FROM source_records WHERE record_key IN "
+                                "(SELECT UNNEST(?::VARCHAR[])) ORDER BY record_key", [record_keys]).fetchall()
+        return [r[0] for r in rows], [r[1] for r in rows]
+
+    def record_works(self, record_keys: list[str]) -> pd.DataFrame:
+        """Return record_key, work_id of the stored records with these keys that belong to a work."""
+        return self.con.execute("SELECT record_key, work_id FROM record_works WHERE record_key IN "
+                                "(SELECT UNNEST(?::VARCHAR[])) ORDER BY 1", [record_keys]).df()
+
+    def work_ids_in_use(self) -> set[str]:
+        """Return every id that names, or once named, a work (a new work must take none of them)."""
+        return {r[0] for r in self.con.execute("SELECT work_id FROM works UNION SELECT alias_id FROM work_aliases").fetchall()}
+
+    def replace_works(self, derived, record_keys: list[str], run_id: str, now: datetime,
+                      fail_after: str | None = None) -> LoadResult:
+        """Replace the works of `record_keys` (whole clusters) by what was derived from them.
+
+        Old works whose records all moved elsewhere disappear (their ids become aliases), so no
+        work is left without records. Call inside `transaction()`.
+        """
+        con = self.con
+        m = derived.merged
+        old = [r[0] for r in con.execute("SELECT DISTINCT work_id FROM record_works WHERE record_key IN "
+                                         "(SELECT UNNEST(?::VARCHAR[]))", [record_keys]).fetchall()]
+        touched = sorted(set(old) | set(m.works["work_id"]))
+        con.register("stg_works", m.works)
+        try:
+            new, changed = con.execute("""
+                SELECT count(*) FILTER (WHERE w.work_id IS NULL),
+                       count(*) FILTER (WHERE w.work_id IS NOT NULL AND s.work_id IN (
+                           SELECT work_id FROM (SELECT * FROM stg_works EXCEPT SELECT * FROM works)))
+                FROM stg_works s LEFT JOIN works w USING (work_id)
+            """).fetchone()
+        finally:
+            self._unregister("stg_works")
+        rows = {}
+        for table in WORK_TABLES:
+            con.execute(f"DELETE FROM {table} WHERE work_id IN (SELECT UNNEST(?::VARCHAR[]))", [touched])
+        con.execute("DELETE FROM record_works WHERE record_key IN (SELECT UNNEST(?::VARCHAR[]))", [record_keys])
+        frames = {"works": m.works, "work_identifiers": m.identifiers, "work_locations": m.locations,
+                  "work_topics": m.work_topics, "authorships": m.authorships, "citations_by_year": m.citations_by_year,
+                  "work_references": m.references, "work_links": derived.links, "record_works": derived.record_works}
+        for table, frame in frames.items():
+            if table == "work_identifiers" and len(frame):
+                # An identifier may have moved here from a work outside these clusters.
+                self._stage(table, frame)
+                con.execute("DELETE FROM work_identifiers WHERE (scheme, value) IN (SELECT (scheme, value) FROM stg)")
+                self._unregister("stg")
+            rows[table] = self._insert(table, frame, replace=False)
+            if fail_after == table:
+                raise RuntimeError(f"injected failure after loading {table}")
+        if len(derived.aliases):
+            aliases = derived.aliases.assign(aliased_at=now, run_id=run_id)
+            self._insert("work_aliases", aliases)
+            # Aliases of a work that is now an alias itself point straight to the work that stands.
+            self._stage("work_aliases", aliases)
+            con.execute("UPDATE work_aliases SET work_id = stg.work_id FROM stg WHERE work_aliases.work_id = stg.alias_id")
+            self._unregister("stg")
+        gone = sorted(set(old) - set(m.works["work_id"]) - set(derived.aliases["alias_id"]))
+        return LoadResult(works_new=int(new), works_changed=int(changed), rows=rows, works_removed=len(gone))
+
+    def identities(self, author_ids: list[str]) -> list[dict]:
+        """Return what attribution knows of each author: name, ORCID, OpenAlex ids and name variants."""
+        rows = self.con.execute("""
+            SELECT a.author_id, a.display_name, a.orcid,
+                   list(DISTINCT i.value) FILTER (WHERE i.scheme IN ('openalex', 'openalex_merged')) AS openalex_ids,
+                   list(DISTINCT i.value) FILTER (WHERE i.scheme = 'name_variant') AS name_variants
+            FROM authors a LEFT JOIN author_identifiers i USING (author_id)
+            WHERE a.author_id IN (SELECT UNNEST(?::VARCHAR[]))
+            GROUP BY ALL ORDER BY a.author_id
+        """, [author_ids]).fetchall()
+        return [{"author_id": aid, "display_name": name, "orcid": orcid,
+                 "openalex_ids": sorted(set(oa or []) | {aid}), "name_variants": sorted(nv or [])}
+                for aid, name, orcid, oa, nv in rows]
+
+    def replace_attribution(self, author_ids: list[str], author_works: pd.DataFrame, arxiv_names: pd.DataFrame) -> None:
+        """Replace the authors' candidate works and printed-name identifiers; re-resolve their authorships."""
+        con = self.con
+        con.execute("DELETE FROM author_works WHERE author_id IN (SELECT UNNEST(?::VARCHAR[]))", [author_ids])
+        self._insert("author_works", author_works, replace=False)
+        con.execute("DELETE FROM author_identifiers WHERE scheme = 'arxiv_name' AND author_id IN "
+                    "(SELECT UNNEST(?::VARCHAR[]))", [author_ids])
+        if len(arxiv_names):
+            self._stage("author_identifiers", arxiv_names)
+            con.execute("INSERT OR IGNORE INTO author_identifiers BY NAME SELECT * FROM stg")
+            self._unregister("stg")
+        # The tracked author at each position: their OpenAlex id, else the printed name that
+        # attribution matched on a work attributed to them.
+        works = sorted(set(author_works["work_id"]))
+        con.execute("""
+            UPDATE authorships SET resolved_author_id = CASE WHEN openalex_author_id IN (SELECT author_id FROM authors)
+                                                             THEN openalex_author_id END
+            WHERE work_id IN (SELECT UNNEST(?::VARCHAR[]))
+        """, [works])
+        con.execute("""
+            UPDATE authorships SET resolved_author_id = m.author_id
+            FROM (SELECT work_id, matched_name, min(author_id) AS author_id FROM author_works
+                  WHERE is_attributed AND matched_name IS NOT NULL GROUP BY ALL) m
+            WHERE authorships.work_id = m.work_id AND authorships.author_name = m.matched_name
+              AND authorships.resolved_author_id IS NULL AND authorships.work_id IN (SELECT UNNEST(?::VARCHAR[]))
+        """, [works])
 
     # -- scoring --------------------------------------------------------------------------
     def missing_references(self, referenced_ids: list[str]) -> list[str]:
@@ -312,7 +472,9 @@ class Warehouse:
             "citations_by_year": "SELECT * FROM citations_by_year",
             "work_references": "SELECT * FROM work_references",
             "reference_texts": "SELECT openalex_id, title, abstract FROM reference_texts WHERE found",
-            "curation": "SELECT * FROM curation",
+            # A decision about a work that has since merged into another applies to that one.
+            "curation": "SELECT c.* REPLACE (coalesce(a.work_id, c.work_id) AS work_id) FROM curation c "
+                        "LEFT JOIN work_aliases a ON a.alias_id = c.work_id",
         }
         return {name: self.con.execute(sql).df() for name, sql in q.items()}
 
@@ -342,7 +504,7 @@ class Warehouse:
         `version` is what scoring_version_for returned; a new version is recorded with its scores.
         """
         try:
-            with self._transaction() as con:
+            with self.transaction() as con:
                 if version.get("is_new"):
                     con.execute("INSERT INTO scoring_versions BY NAME SELECT ? AS scoring_version, ? AS fingerprint, "
                                 "? AS formula_version, ? AS config, ? AS created_at, ? AS note",
@@ -380,7 +542,8 @@ class Warehouse:
         refs = [r for r in refs if r]
         row = self.con.execute(
             "SELECT work_id FROM works WHERE work_id IN (SELECT UNNEST(?::VARCHAR[])) UNION ALL "
-            "SELECT work_id FROM work_identifiers WHERE value IN (SELECT UNNEST(?::VARCHAR[]))", [refs, refs]).fetchall()
+            "SELECT work_id FROM work_aliases WHERE alias_id IN (SELECT UNNEST(?::VARCHAR[])) UNION ALL "
+            "SELECT work_id FROM work_identifiers WHERE value IN (SELECT UNNEST(?::VARCHAR[]))", [refs, refs, refs]).fetchall()
         return row[0][0] if row else None
 
     def curation(self) -> pd.DataFrame:

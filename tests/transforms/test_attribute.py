@@ -2,9 +2,11 @@ import json
 
 import pandas as pd
 
-from transforms.assemble import AuthorInput, assemble
+from transforms.assemble import attribute_authors
+from transforms.dedupe import derive_works
+from transforms.staging import stage_records
 
-NO_EXISTING = pd.DataFrame(columns=["scheme", "value", "work_id"])
+NO_PRIOR = pd.DataFrame(columns=["record_key", "work_id"])
 
 
 def _oa(wid, arxiv, authors):
@@ -29,8 +31,12 @@ def test_openalex_ids_decide_and_arxiv_only_needs_evidence():
         _entry("2301.00005", "Name and field only", ["Boxiao Liu", "Ola Nordmann"], "cs.CV"),
         _entry("2301.00006", "Not even the name", ["Bo Xiao"], "cs.CV"),
     ]
-    frames = assemble([AuthorInput("A1", "Boxiao Liu", openalex_works=oa, arxiv_entries=entries)], NO_EXISTING)
-    aw = frames.author_works.set_index("work_id")
+    staged = stage_records(oa, entries)
+    derived = derive_works(staged, NO_PRIOR)
+    candidates = pd.DataFrame({"author_id": "A1", "record_key": list(staged.records["record_key"])})
+    identity = {"author_id": "A1", "display_name": "Boxiao Liu", "orcid": None, "openalex_ids": ["A1"], "name_variants": []}
+    author_works, names = attribute_authors([identity], candidates, derived.record_works, staged)
+    aw = author_works.set_index("work_id")
     assert aw.loc["arxiv:2201.00001", "method"] == "openalex_authorship" and aw.loc["arxiv:2201.00001", "confidence"] == 1.0
     assert aw.loc["arxiv:2301.00003", "is_attributed"] and aw.loc["arxiv:2301.00003", "confidence"] == 1.0
     assert sorted(json.loads(aw.loc["arxiv:2301.00003", "evidence"])["shared_coauthors"]) == ["h zhou", "y liu"]
@@ -39,7 +45,6 @@ def test_openalex_ids_decide_and_arxiv_only_needs_evidence():
     assert aw.loc["arxiv:2301.00004", "confidence"] == 0.3
     assert aw.loc["arxiv:2301.00005", "confidence"] == 0.5
     assert aw.loc["arxiv:2301.00006", "method"] == "no_name_match"
-    assert int(frames.author_works["is_attributed"].sum()) == 3
-    assert frames.stats["arxiv_attributed"] == 1 and frames.stats["arxiv_rejected"] == 3
-    resolved = frames.authorships[frames.authorships.work_id == "arxiv:2301.00003"]
-    assert resolved.loc[resolved.position == 1, "resolved_author_id"].item() == "A1"
+    assert int(author_works["is_attributed"].sum()) == 3
+    # The name printed on the attributed arXiv-only work resolves the author next time.
+    assert names.to_dict("records") == [{"author_id": "A1", "scheme": "arxiv_name", "value": "Boxiao Liu"}]

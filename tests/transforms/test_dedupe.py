@@ -2,11 +2,11 @@ import pandas as pd
 import pytest
 
 from connectors.files import read_saved
-from transforms.dedupe import assign_work_ids, cluster_records, merge_works
+from transforms.dedupe import derive_works
 from transforms.staging import stage_records
 from tests.conftest import realdata
 
-NO_EXISTING = pd.DataFrame(columns=["scheme", "value", "work_id"])
+NO_PRIOR = pd.DataFrame(columns=["record_key", "work_id"])
 
 
 def _oa(wid, title, year, wtype, cited, doi=None, arxiv=None, authors=("Ann Lee", "Bo Chen"), venue="Journal X"):
@@ -19,10 +19,12 @@ def _oa(wid, title, year, wtype, cited, doi=None, arxiv=None, authors=("Ann Lee"
             "counts_by_year": [{"year": 2024, "cited_by_count": cited}]}
 
 
-def _run(works, entries=(), existing=NO_EXISTING):
-    staged = stage_records(works, list(entries))
-    mapping = assign_work_ids(staged, cluster_records(staged), existing)
-    return merge_works(staged, mapping)
+def _derive(works, entries=(), prior=NO_PRIOR, taken=frozenset()):
+    return derive_works(stage_records(works, list(entries)), prior, taken)
+
+
+def _run(works, entries=(), prior=NO_PRIOR):
+    return _derive(works, entries, prior).merged
 
 
 def test_preprint_and_published_version_merge_on_title_year_and_authors():
@@ -54,11 +56,35 @@ def test_arxiv_entry_joins_by_id_and_dates_from_first_version():
     assert w.abstract == "Our own abstract."
 
 
-def test_existing_work_ids_are_reused():
-    existing = pd.DataFrame([{"scheme": "doi", "value": "10.1/cats", "work_id": "doi:10.1/cats"}])
+def test_stored_work_ids_are_kept_when_a_record_joins():
+    prior = pd.DataFrame([{"record_key": "openalex:W2", "work_id": "doi:10.1/cats"}])
     merged = _run([_oa("W1", "Cats", 2021, "preprint", 5, arxiv="2101.00001"),
-                   _oa("W2", "Cats", 2021, "article", 9, doi="10.1/cats")], existing=existing)
-    assert list(merged.works.work_id) == ["doi:10.1/cats"]
+                   _oa("W2", "Cats", 2021, "article", 9, doi="10.1/cats")], prior=prior)
+    assert list(merged.works.work_id) == ["doi:10.1/cats"]  # not the arXiv id a fresh cluster would get
+
+
+def test_two_stored_works_bridged_by_a_new_record_keep_one_id_and_alias_the_other():
+    prior = pd.DataFrame([{"record_key": "openalex:W1", "work_id": "arxiv:2101.00001"},
+                          {"record_key": "openalex:W2", "work_id": "doi:10.1/cats"}])
+    bridge = {"arxiv_id": "2101.00001", "title": "Cats", "published": "2021-01-04T10:00:00Z", "doi": "10.1/cats",
+              "authors": [{"name": "Ann Lee"}], "categories": ["cs.CV"], "primary_category": "cs.CV"}
+    derived = _derive([_oa("W1", "Cats", 2021, "preprint", 5, arxiv="2101.00001", authors=("Ann Lee",)),
+                       _oa("W2", "Kittens", 2023, "article", 9, doi="10.1/cats", authors=("Ann Lee",))], [bridge], prior,
+                      taken={"arxiv:2101.00001", "doi:10.1/cats"})
+    assert list(derived.merged.works.work_id) == ["arxiv:2101.00001"]  # the canonical id of the merged cluster
+    assert derived.aliases.to_dict("records") == [{"alias_id": "doi:10.1/cats", "work_id": "arxiv:2101.00001"}]
+    rules = set(derived.links["rule"])
+    assert rules == {"shared_arxiv", "shared_doi"}
+
+
+def test_a_split_work_keeps_its_id_on_the_larger_part_and_never_reuses_a_taken_id():
+    prior = pd.DataFrame([{"record_key": k, "work_id": "doi:10.1/a"} for k in ("openalex:W1", "openalex:W2", "openalex:W3")])
+    derived = _derive([_oa("W1", "Alpha", 2021, "article", 1, doi="10.1/a"), _oa("W2", "Alpha", 2021, "article", 2, doi="10.1/a"),
+                       _oa("W3", "Beta", 2021, "article", 3, doi="10.1/b")], prior=prior, taken={"doi:10.1/a", "doi:10.1/b"})
+    ids = derived.record_works.set_index("record_key")["work_id"]
+    assert ids["openalex:W1"] == ids["openalex:W2"] == "doi:10.1/a"
+    assert ids["openalex:W3"].startswith("record:")  # doi:10.1/b names another work (or once did)
+    assert derived.aliases.empty
 
 
 @pytest.mark.realdata

@@ -2,8 +2,9 @@ import pytest
 
 from transforms.normalize import (
     abstract_from_inverted_index, arxiv_id, category_short, find_code_url, fold, name_match_score,
-    normalize_doi, normalize_person_name, normalize_title, normalize_venue, normalize_work_type, title_key,
+    normalize_doi, normalize_person_name, normalize_title, normalize_venue, normalize_work_type, strip_markup, title_key,
 )
+from tests.conftest import realdata
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -31,6 +32,43 @@ def test_titles_tex_unicode_and_keys():
     assert normalize_title("Gr\\\"obner bases & 100% of $O(n \\log n)$") == "Gröbner bases & 100% of O(n log n)"
     assert normalize_title("Cafe\u0301") == "Café"  # NFC
     assert title_key("$\\epsilon$-Greedy Exploration Revisited") == title_key("ε-Greedy exploration revisited!")
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("Effects of CO<sub>2</sub> Storage", "Effects of CO₂ Storage"),
+    ("A Review of Foamed CO <sub>2</sub> Dynamics", "A Review of Foamed CO₂ Dynamics"),
+    ("CO<sub>2</sub>Sequestration", "CO₂Sequestration"),
+    ("Example from <i>THALASSINOIDES</i>-Bearing Strata", "Example from THALASSINOIDES-Bearing Strata"),
+    ("Coverage of <scp>OpenAlex</scp>: an assessment", "Coverage of OpenAlex: an assessment"),
+    ("Shaken and stirred: ASIS&amp;T 2011 attendee reactions", "Shaken and stirred: ASIS&T 2011 attendee reactions"),
+    ("Null-space Monte Carlo&amp;#160;", "Null-space Monte Carlo"),  # escaped twice
+    ("CO&lt;sub&gt;2&lt;/sub&gt; in brine", "CO₂ in brine"),  # the markup itself escaped
+    ("A <mml:math><mml:msub><mml:mi>K</mml:mi><mml:mi>d</mml:mi></mml:msub></mml:math> model", "A Kd model"),
+    ("Fluxes of 10<sup>-3</sup> mol", "Fluxes of 10⁻³ mol"),
+    ("<sup>18</sup>F-FDG and <sub>β</sub> cells", "¹⁸F-FDG and β cells"),  # no Unicode subscript beta: plain
+    ("Oil & Gas: p < 0.05 for [18F]FDG", "Oil & Gas: p < 0.05 for [18F]FDG"),  # nothing to strip
+])
+def test_titles_lose_markup_and_entities_are_decoded_whatever_the_source_escaped(raw, shown):
+    assert normalize_title(raw) == shown
+    assert strip_markup(raw) == shown
+
+
+def test_title_keys_come_from_the_clean_title():
+    assert title_key("Effects of CO<sub>2</sub> Storage") == title_key("Effects of CO2 storage") == "effects of co2 storage"
+
+
+@pytest.mark.realdata
+def test_no_real_title_keeps_markup_or_escaped_entities():
+    import re
+
+    from connectors.files import read_saved
+
+    folder = realdata("openalex/idb_2026")
+    titles = [normalize_title(w.get("title")) for p in sorted(folder.glob("openalex_works_author_*.json"))
+              for w in read_saved(p).openalex_works]
+    leftovers = [t for t in titles if t and re.search(r"</?[a-z][\w:]*[ >/]|&[a-z]+;|&#\d+;", t, re.IGNORECASE)]
+    assert len(titles) > 800 and leftovers == []
+    assert sum("₂" in t for t in titles if t) > 20  # CO<sub>2</sub> became CO₂
 
 
 def test_person_names():

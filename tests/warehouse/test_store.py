@@ -11,6 +11,7 @@ import pytest
 from connectors.files import read_saved
 from scholarflow.errors import WarehouseError
 from scholarflow.settings import SAMPLE_DIR
+from flows.steps import store_and_derive
 from transforms.assemble import AuthorInput, assemble
 from warehouse import Warehouse, open_published
 from warehouse.store import TABLE_KEYS
@@ -18,21 +19,30 @@ from warehouse.store import TABLE_KEYS
 DAY = dt.date(2026, 11, 22)
 
 
-def _sample_frames(wh):
+NOW = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.timezone.utc)
+
+
+def _sample_batch(bump_citations: int = 0):
     def j(name):
         return read_saved(SAMPLE_DIR / "openalex" / name)
 
     works = j("works_A5000000001_p1.json").openalex_works + j("works_A5000000001_p2.json").openalex_works
+    for w in works:
+        w["cited_by_count"] += bump_citations
     entries = read_saved(SAMPLE_DIR / "arxiv" / "au_Boxiao_Liu.xml").arxiv_entries
     author = j("author_A5000000001.json").openalex_authors[0]
-    return assemble([AuthorInput("A5000000001", "Boxiao Liu", record=author, openalex_works=works, arxiv_entries=entries)],
-                    wh.work_identifiers())
+    return assemble([AuthorInput("A5000000001", "Boxiao Liu", record=author, openalex_works=works, arxiv_entries=entries)])
+
+
+def _load(wh, batch=None, fail_after=None, run_id="run-1"):
+    return store_and_derive(wh, batch or _sample_batch(), run_id, NOW, fail_after=fail_after)[0]
 
 
 def _snapshot(con):
     out = {}
-    for table, (keys, _) in TABLE_KEYS.items():
-        out[table] = con.execute(f"SELECT * FROM {table} ORDER BY {', '.join(keys)}").df()
+    for table, keys in TABLE_KEYS.items():
+        cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] not in ("last_run_id", "last_seen_at")]
+        out[table] = con.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY {', '.join(keys)}").df()
     return out
 
 
@@ -49,9 +59,9 @@ def wh(tmp_path):
 
 
 def test_loading_twice_changes_nothing(wh):
-    first = wh.load(_sample_frames(wh).tables())
+    first = _load(wh)
     before = _snapshot(wh.con)
-    second = wh.load(_sample_frames(wh).tables())
+    second = _load(wh, run_id="run-2")
     assert first.works_new > 0 and (second.works_new, second.works_changed) == (0, 0)
     _same(before, _snapshot(wh.con))
     dupes = wh.con.execute("SELECT count(*) - count(DISTINCT work_id) FROM works").fetchone()[0]
@@ -59,16 +69,19 @@ def test_loading_twice_changes_nothing(wh):
 
 
 def test_a_crash_mid_load_leaves_the_previous_state_whole_and_a_rerun_completes(wh):
-    wh.load(_sample_frames(wh).tables())
+    _load(wh)
     before = _snapshot(wh.con)
-    frames = _sample_frames(wh)
-    frames.works.loc[:, "cited_by_count"] += 1000  # a changed night...
+    openalex_works = "SELECT DISTINCT work_id FROM record_works WHERE record_key LIKE 'openalex:%'"
+    works = len(wh.con.execute(openalex_works).fetchall())  # the works whose citations a bump changes
     with pytest.raises(RuntimeError, match="injected"):
-        wh.load(frames.tables(), fail_after="authorships")  # ...that dies part-way
+        _load(wh, _sample_batch(bump_citations=1000), fail_after="authorships")  # a changed night that dies part-way
     _same(before, _snapshot(wh.con))
-    result = wh.load(frames.tables())
-    assert result.works_changed == len(frames.works)
-    assert wh.con.execute("SELECT min(cited_by_count) FROM works").fetchone()[0] >= 1000
+    with pytest.raises(RuntimeError, match="injected"):
+        _load(wh, _sample_batch(bump_citations=1000), fail_after="author_works")  # or after attribution
+    _same(before, _snapshot(wh.con))
+    result = _load(wh, _sample_batch(bump_citations=1000))
+    assert result.works_changed == works
+    assert wh.con.execute(f"SELECT min(cited_by_count) FROM works WHERE work_id IN ({openalex_works})").fetchone()[0] >= 1000
 
 
 def test_schema_has_keys_not_null_and_comments(wh):
@@ -82,7 +95,7 @@ def test_schema_has_keys_not_null_and_comments(wh):
 
 
 def test_published_copy_is_read_only_and_a_held_reader_survives_a_publish(wh, tmp_path):
-    wh.load(_sample_frames(wh).tables())
+    _load(wh)
     wh.publish()
     reader = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
@@ -138,7 +151,7 @@ def test_scoring_replaces_derived_tables_keeps_history_and_rolls_back_whole(wh):
     from warehouse.store import SCORED_TABLES
 
     config = load_scoring_config()
-    wh.load(_sample_frames(wh).tables())
+    _load(wh)
     scores, version = _score_once(wh, config)
     assert version["is_new"] and version["scoring_version"] == 1
     wh.write_scores(scores.tables(), version)
@@ -165,9 +178,9 @@ def test_scoring_replaces_derived_tables_keeps_history_and_rolls_back_whole(wh):
 def test_missing_references_are_those_never_fetched(wh):
     from transforms.staging import stage_reference_texts
 
-    frames = _sample_frames(wh)
-    frames.reference_texts = stage_reference_texts(["W1", "W2"], [{"id": "https://openalex.org/W1", "title": "T"}], DAY)
-    wh.load(frames.tables())
+    batch = _sample_batch()
+    batch.reference_texts = stage_reference_texts(["W1", "W2"], [{"id": "https://openalex.org/W1", "title": "T"}], DAY)
+    _load(wh, batch)
     assert wh.missing_references(["W1", "W2", "W3", "W3"]) == ["W3"]  # W2 was asked for and not found: not again
 
 
@@ -187,7 +200,7 @@ def test_a_warehouse_from_before_scoring_is_upgraded_without_losing_history(tmp_
         assert wh.con.execute("SELECT author_id, h_index FROM author_metrics_history_v0").fetchall() == [("A1", 2)]
         cols = {r[0] for r in wh.con.execute("DESCRIBE author_metrics_history").fetchall()}
         assert {"scoring_version", "profile_score", "trust_score"} <= cols
-        wh.load(_sample_frames(wh).tables())
+        _load(wh)
         assert wh.con.execute("SELECT count(*) FROM works").fetchone()[0] > 0
     with Warehouse(path, tmp_path / "w.duckdb") as wh:  # and opening it again changes nothing
         assert wh.con.execute("SELECT count(*) FROM author_metrics_history_v0").fetchone()[0] == 1

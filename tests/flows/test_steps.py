@@ -1,0 +1,175 @@
+"""Records are the truth: any order of runs converges to what one run over their union gives.
+
+These drive `store_and_derive` (what every flow's load step runs) on a real DuckDB, with
+batches built from saved responses: the bundled sample and real author lists.
+"""
+
+import datetime as dt
+import itertools
+import json
+
+import pandas as pd
+import pytest
+
+from connectors.files import read_saved
+from flows.steps import store_and_derive
+from scholarflow.settings import SAMPLE_DIR
+from tests.conftest import realdata
+from transforms.assemble import AuthorInput, assemble, author_from_saved
+from warehouse import Warehouse
+from warehouse.store import TABLE_KEYS
+
+NOW = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.timezone.utc)
+# Columns that say when or in which run something was written: history, not content.
+RUN_COLUMNS = {"first_run_id", "last_run_id", "last_seen_at", "aliased_at", "run_id", "response_id"}
+WORK_ID_COLUMNS = {"work_id"}
+
+
+def _sample_author(author_id: str, arxiv_file: str) -> AuthorInput:
+    oa = SAMPLE_DIR / "openalex"
+    works = [w for p in sorted(oa.glob(f"works_{author_id}_p*.json")) for w in read_saved(p).openalex_works]
+    singles = {w["id"]: w for p in oa.glob("work_W*.json") for w in read_saved(p).openalex_works}
+    works = [singles.get(w["id"], w) if w.get("is_authors_truncated") else w for w in works]  # what the fetch refetches
+    record = read_saved(oa / f"author_{author_id}.json").openalex_authors[0]
+    entries = read_saved(SAMPLE_DIR / "arxiv" / arxiv_file).arxiv_entries
+    return AuthorInput(author_id, record["display_name"], record=record, openalex_works=works, arxiv_entries=entries)
+
+
+SAMPLE = {
+    "A5000000001": lambda: _sample_author("A5000000001", "au_Boxiao_Liu.xml"),
+    "A5000000002": lambda: _sample_author("A5000000002", "au_Lucja_Wroblewska.xml"),
+    "A5000000003": lambda: _sample_author("A5000000003", "au_Boxiao_Liu.xml"),
+}
+
+
+def _run(wh, inputs: list[AuthorInput], n: int):
+    return store_and_derive(wh, assemble(inputs), f"run-{n}", NOW + dt.timedelta(hours=n))
+
+
+def _content(wh) -> dict[str, pd.DataFrame]:
+    """Every table a run writes, with work ids named by their records (ids may differ by history) and
+    run bookkeeping left out."""
+    con = wh.con
+    names = dict(con.execute("SELECT work_id, string_agg(record_key, '+' ORDER BY record_key) FROM record_works "
+                             "GROUP BY work_id").fetchall())
+    out = {}
+    for table, keys in TABLE_KEYS.items():
+        if table == "work_aliases":
+            continue  # history: which ids once were works
+        df = con.execute(f"SELECT * FROM {table}").df()
+        df = df[[c for c in df.columns if c not in RUN_COLUMNS]]
+        for col in WORK_ID_COLUMNS & set(df.columns):
+            df[col] = df[col].map(lambda w: names.get(w, f"MISSING:{w}"))
+        df = df.astype(str)
+        out[table] = df.sort_values(list(df.columns)).reset_index(drop=True)
+    return out
+
+
+def _assert_same(a, b):
+    for table in a:
+        pd.testing.assert_frame_equal(a[table], b[table], obj=table)
+
+
+def _no_orphans(wh):
+    con = wh.con
+    assert con.execute("SELECT count(*) FROM works WHERE work_id NOT IN (SELECT work_id FROM record_works)").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM record_works WHERE work_id NOT IN (SELECT work_id FROM works)").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM source_records WHERE record_key NOT IN "
+                       "(SELECT record_key FROM record_works)").fetchone()[0] == 0
+    for table in ("work_identifiers", "work_locations", "authorships", "citations_by_year", "author_works"):
+        assert con.execute(f"SELECT count(*) FROM {table} WHERE work_id NOT IN (SELECT work_id FROM works)").fetchone()[0] == 0
+    # Every alias resolves to a work that stands.
+    assert con.execute("SELECT count(*) FROM work_aliases WHERE work_id NOT IN (SELECT work_id FROM works)").fetchone()[0] == 0
+
+
+def _warehouse(tmp_path, name):
+    return Warehouse(tmp_path / f".{name}.work.duckdb", tmp_path / f"{name}.duckdb")
+
+
+def test_demo_then_backfills_leave_every_authors_works_as_after_the_demo(tmp_path):
+    with _warehouse(tmp_path, "w") as wh:
+        _run(wh, [SAMPLE[a]() for a in SAMPLE], 0)
+        after_demo = _content(wh)
+        cards = wh.con.execute("SELECT author_id, count(*), sum(cited_by_count) FROM author_works JOIN works USING (work_id) "
+                               "WHERE is_attributed GROUP BY 1 ORDER BY 1").fetchall()
+        assert cards == [("A5000000001", 6, 107), ("A5000000002", 4, 76), ("A5000000003", 2, 17)]
+        result, _ = _run(wh, [SAMPLE["A5000000001"]()], 1)  # the operator's backfill of one author
+        assert (result.works_new, result.works_changed) == (0, 0)
+        _assert_same(after_demo, _content(wh))
+        _run(wh, [SAMPLE["A5000000003"]()], 2)  # and of the namesake
+        _assert_same(after_demo, _content(wh))
+        prd = wh.con.execute("SELECT cited_by_count, record_count FROM works WHERE venue = 'Physical Review D'").fetchone()
+        assert prd[1] == 2 and prd[0] > 0
+        _no_orphans(wh)
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(SAMPLE))[::2])
+def test_any_order_of_sample_backfills_converges_to_one_run_over_all(tmp_path, order):
+    with _warehouse(tmp_path, "union") as wh:
+        _run(wh, [SAMPLE[a]() for a in SAMPLE], 0)
+        union = _content(wh)
+    with _warehouse(tmp_path, "seq") as wh:
+        for n, author in enumerate(order):
+            _run(wh, [SAMPLE[author]()], n)
+        _assert_same(union, _content(wh))
+        _no_orphans(wh)
+
+
+def _idb(author_id: str) -> AuthorInput:
+    folder = realdata("openalex/idb_2026")
+    works = read_saved(folder / f"openalex_works_author_{author_id}.json").openalex_works
+    record = read_saved(folder / f"openalex_author_{author_id}.json").openalex_authors
+    return author_from_saved(author_id, works, [], record, None)
+
+
+@pytest.mark.realdata
+def test_real_co_author_lists_in_any_order_and_halves_converge(tmp_path):
+    # Two real 2026 author lists that share 9 works, loaded whole, reversed, and in halves.
+    a, b = _idb("A5056606328"), _idb("A5066251556")
+    with _warehouse(tmp_path, "union") as wh:
+        _run(wh, [a, b], 0)
+        union = _content(wh)
+        shared = wh.con.execute("SELECT count(*) FROM (SELECT work_id FROM author_works WHERE is_attributed "
+                                "GROUP BY work_id HAVING count(*) = 2)").fetchone()[0]
+        assert shared >= 9
+    with _warehouse(tmp_path, "reversed") as wh:
+        _run(wh, [b], 0)
+        _run(wh, [a], 1)
+        _assert_same(union, _content(wh))
+    with _warehouse(tmp_path, "halves") as wh:
+        half = len(a.openalex_works) // 2
+        # The second half first, then the rest: the author's page must hold every work, not the last half.
+        _run(wh, [AuthorInput(a.author_id, a.display_name, record=a.record, openalex_works=a.openalex_works[half:])], 0)
+        _run(wh, [b], 1)
+        _run(wh, [AuthorInput(a.author_id, a.display_name, record=a.record, openalex_works=a.openalex_works[:half])], 2)
+        _assert_same(union, _content(wh))
+        _no_orphans(wh)
+
+
+def test_a_record_that_bridges_two_stored_works_merges_them_and_the_old_id_resolves(tmp_path):
+    def work(wid, title, doi=None, arxiv=None):
+        locs = [{"landing_page_url": f"https://arxiv.org/abs/{arxiv}", "source": {"display_name": "arXiv"}}] if arxiv else []
+        return {"id": f"https://openalex.org/{wid}", "title": title, "publication_year": 2024, "type": "article",
+                "doi": f"https://doi.org/{doi}" if doi else None, "cited_by_count": 4, "locations": locs,
+                "authorships": [{"author": {"id": "https://openalex.org/A1", "display_name": "Ann Lee"}}]}
+
+    me = {"id": "https://openalex.org/A1", "display_name": "Ann Lee"}
+    with _warehouse(tmp_path, "w") as wh:
+        _run(wh, [AuthorInput("A1", "Ann Lee", record=me, openalex_works=[work("W1", "Cats", arxiv="2401.00001")])], 0)
+        _run(wh, [AuthorInput("A1", "Ann Lee", record=me, openalex_works=[work("W2", "Dogs", doi="10.1/dogs")])], 1)
+        assert wh.con.execute("SELECT count(*) FROM works").fetchone()[0] == 2
+        wh.con.execute("INSERT INTO curation VALUES ('c1', 'exclude', 'A1', 'doi:10.1/dogs', NULL, 'me', now(), 'test')")
+        # A third record carries both identifiers: the two stored works are one paper after all.
+        _, stats = _run(wh, [AuthorInput("A1", "Ann Lee", record=me,
+                                         openalex_works=[work("W3", "Cats", doi="10.1/dogs", arxiv="2401.00001")])], 2)
+        assert stats["works_aliased"] == 1
+        assert wh.con.execute("SELECT work_id, record_count FROM works").fetchall() == [("arxiv:2401.00001", 3)]
+        assert wh.con.execute("SELECT * EXCLUDE (aliased_at) FROM work_aliases").fetchall() == [
+            ("doi:10.1/dogs", "arxiv:2401.00001", "run-2")]
+        assert wh.find_work(["doi:10.1/dogs"]) == "arxiv:2401.00001"
+        curation = wh.scoring_frames()["curation"]
+        assert curation["work_id"].tolist() == ["arxiv:2401.00001"]  # the decision follows the merged work
+        links = wh.con.execute("SELECT rule, evidence FROM work_links ORDER BY rule").fetchall()
+        assert [r for r, _ in links] == ["shared_arxiv", "shared_doi"]
+        assert json.loads(links[1][1]) == {"doi": "10.1/dogs"}
+        _no_orphans(wh)
