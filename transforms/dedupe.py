@@ -1,30 +1,25 @@
 """Deduplicate and merge: one work per real paper across sources and versions.
 
-Copies of a paper are linked, in this order, by a shared arXiv id (the DataCite DOI
-10.48550/arXiv.* counts as one), a shared DOI or OpenAlex id, and finally, for a preprint and
-its published version, an equal title key with years at most two apart and at least one
-family name in common. Linked records form a cluster (union-find); each cluster becomes one
-work that keeps every identifier and location. Its citation count is the largest of its
+Copies of a paper are linked by the rules of `transforms.links` (identifiers, DOI families,
+title and authors, and the narrower repository and revised-preprint rules). Linked records form
+a cluster (union-find); each cluster becomes one work that keeps every identifier and location. Its citation count is the largest of its
 copies', never their sum: the copies are one paper cited under several records.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from itertools import groupby
 
 import pandas as pd
 
+from transforms.links import LINK_COLUMNS, blocking_keys, find_links
 from transforms.staging import Staged
 
-__all__ = ["cluster_records", "assign_work_ids", "merge_works", "derive_works", "Merged", "Derived", "WORK_COLUMNS",
-           "LINK_COLUMNS"]
+__all__ = ["cluster_records", "assign_work_ids", "merge_works", "derive_works", "blocking_keys", "Merged", "Derived",
+           "WORK_COLUMNS", "LINK_COLUMNS"]
 
-LINK_SCHEMES = ("arxiv", "doi", "openalex")
-TITLE_YEAR_TOLERANCE = 2
-LINK_COLUMNS = ["record_a", "record_b", "rule", "score", "evidence"]
 WORK_COLUMNS = [
     "work_id", "title", "title_key", "publication_year", "published_on", "work_type", "venue",
     "arxiv_id", "doi", "category", "category_short", "abstract", "has_code", "code_url",
@@ -54,48 +49,21 @@ class _UnionFind:
 
 
 def cluster_records(staged: Staged) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (record_key -> cluster and the rule that linked it, every link found between two records).
+    """Return (record_key -> cluster and the rule that first linked it, every link found between two records).
 
-    Links are kept even where the two records were already together through another link:
-    each is evidence a reviewer can read (`work_links`).
+    Linked records form a cluster (union-find over `transforms.links.find_links`). Every link is
+    kept, also where the two records were already together through another: each is evidence a
+    reviewer can read (`work_links`).
     """
     keys = list(staged.records["record_key"])
     uf = _UnionFind(keys)
+    links = find_links(staged)
     reason: dict[str, str] = {}
-    links: list[dict] = []
-
-    def link(a: str, b: str, rule: str, score: float, evidence: dict) -> None:
-        a, b = sorted((a, b))
-        links.append({"record_a": a, "record_b": b, "rule": rule, "score": round(float(score), 4),
-                      "evidence": json.dumps(evidence, sort_keys=True, ensure_ascii=False)})
+    # Strongest evidence first, so a record's link_rule names the best reason it joined.
+    ordered = links.sort_values("score", ascending=False, kind="stable")
+    for a, b, rule in ordered[["record_a", "record_b", "rule"]].itertuples(index=False):
         if uf.union(a, b):
             reason.setdefault(b, rule)
-
-    ids = staged.identifiers[staged.identifiers["scheme"].isin(LINK_SCHEMES)]
-    for scheme in LINK_SCHEMES:
-        shared = ids[(ids["scheme"] == scheme) & ids["value"].duplicated(keep=False)]
-        for value, members in shared.groupby("value")["record_key"].agg(lambda s: sorted(set(s))).items():
-            for other in members[1:]:
-                link(members[0], other, f"shared_{scheme}", 1.0, {scheme: value})
-    # A preprint and its published version: equal title key, close years, a shared family name.
-    recs = staged.records[staged.records["title_key"].notna()]
-    recs = recs[recs["title_key"].duplicated(keep=False)]
-    by_title: dict[str, list[dict]] = {}
-    for row in recs[["record_key", "title_key", "is_preprint", "publication_year", "folded_authors"]].to_dict("records"):
-        by_title.setdefault(row["title_key"], []).append(row)
-    for rows in by_title.values():
-        for i, a in enumerate(rows):
-            for b in rows[i + 1 :]:
-                if a["is_preprint"] == b["is_preprint"]:
-                    continue
-                ya, yb = a["publication_year"], b["publication_year"]
-                if pd.notna(ya) and pd.notna(yb) and abs(int(ya) - int(yb)) > TITLE_YEAR_TOLERANCE:
-                    continue
-                shared_names = sorted(a["folded_authors"] & b["folded_authors"])
-                if not shared_names:
-                    continue
-                link(a["record_key"], b["record_key"], "title_year_authors", 1.0,
-                     {"title_key": a["title_key"], "years": [_year(ya), _year(yb)], "shared_family_names": shared_names})
     clusters = pd.DataFrame(
         {
             "record_key": keys,
@@ -103,26 +71,7 @@ def cluster_records(staged: Staged) -> tuple[pd.DataFrame, pd.DataFrame]:
             "link_reason": [reason.get(k) for k in keys],
         }
     )
-    links_df = pd.DataFrame(links, columns=LINK_COLUMNS).drop_duplicates(["record_a", "record_b"], ignore_index=True)
-    return clusters, links_df
-
-
-def _year(value) -> int | None:
-    return int(value) if pd.notna(value) else None
-
-
-def blocking_keys(staged: Staged) -> pd.DataFrame:
-    """Return record_key, key: every value through which a record could be linked to another.
-
-    The warehouse keeps these for every stored record, so a new record finds the stored ones it
-    may belong with (and their clusters) without reading the whole warehouse. Any rule in
-    `cluster_records` links only records that share a key.
-    """
-    ids = staged.identifiers[staged.identifiers["scheme"].isin(LINK_SCHEMES)]
-    parts = [pd.DataFrame({"record_key": ids["record_key"], "key": ids["scheme"] + ":" + ids["value"]})]
-    titled = staged.records[staged.records["title_key"].notna()]
-    parts.append(pd.DataFrame({"record_key": titled["record_key"], "key": "title:" + titled["title_key"]}))
-    return pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)
+    return clusters, links
 
 
 # Published kinds outrank the preprint, which outranks records that only describe a paper.

@@ -18,10 +18,13 @@ __all__ = [
     "normalize_title",
     "fold",
     "title_key",
+    "title_tokens",
     "normalize_person_name",
     "name_parts",
     "name_match_score",
     "arxiv_id",
+    "is_arxiv_url",
+    "dois_in",
     "normalize_doi",
     "normalize_work_type",
     "normalize_venue",
@@ -123,6 +126,37 @@ def title_key(value) -> str | None:
     return fold(normalize_title(value))
 
 
+_STOPWORDS = frozenset("a an the of for in on and to with by at from via its their as into using is are".split())
+# British spellings onto American ones, so "optimised" and "optimized" compare equal.
+_SPELLING = [(re.compile(p), r) for p, r in (
+    (r"(?<=\w\w)is(e|es|ed|ing|ation|ations)$", r"iz\1"), (r"(?<=\w\w)ys(e|es|ed|ing)$", r"yz\1"),
+    (r"(?<=\w\w)our$", "or"), (r"(?<=\w\w)tre$", "ter"), (r"^modell", "model"), (r"^labell", "label"),
+    (r"(?<=\w\w)ogue$", "og"), (r"^aluminium$", "aluminum"), (r"^sulph", "sulf"), (r"^aetiolog", "etiolog"),
+)]
+_PARENTHESES = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+
+
+def _stem(token: str) -> str:
+    for pattern, repl in _SPELLING:
+        token = pattern.sub(repl, token)
+    if len(token) > 3 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def title_tokens(value) -> list[str]:
+    """Return the words two copies of one title share: folded, stop words out, parentheses out,
+    British spellings and plurals brought to one form ('Optimised Networks (ONs)' -> ['optimized', 'network'])."""
+    title = normalize_title(value)
+    if not title:
+        return []
+    bare = _PARENTHESES.sub(" ", title)
+    folded = fold(bare if fold(bare) else title) or ""
+    return [_stem(t) for t in folded.split() if t not in _STOPWORDS]
+
+
 _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 
 
@@ -170,10 +204,29 @@ def name_match_score(a, b) -> float:
 
 _NEW_ID = r"\d{4}\.\d{4,5}"
 _OLD_ID = r"[a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7}"
+# arXiv is served from arxiv.org, export.arxiv.org, mirrors and the Cornell export hosts.
+_ARXIV_HOST = r"(?:arxiv\.org|arxiv-export[\w-]*\.library\.cornell\.edu|xxx\.lanl\.gov)"
 _ARXIV = re.compile(
-    rf"(?:arxiv\.org/(?:abs|pdf)/|arxiv[:.]\s*|^)({_NEW_ID}|{_OLD_ID})(?:v\d+)?(?:\.pdf)?(?:$|[^\d])",
+    rf"(?:{_ARXIV_HOST}/(?:abs|pdf)/|arxiv[:.]\s*|^)({_NEW_ID}|{_OLD_ID})(?:v\d+)?(?:\.pdf)?(?:$|[^\d])",
     re.IGNORECASE,
 )
+_ARXIV_URL = re.compile(rf"^https?://(?:[\w-]+\.)*{_ARXIV_HOST}/", re.IGNORECASE)
+
+
+def is_arxiv_url(value) -> bool:
+    """Return whether a URL points at arXiv (any of its hosts)."""
+    return bool(_ARXIV_URL.match(clean_text(value) or ""))
+
+
+_DOI_IN_TEXT = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>]+)", re.IGNORECASE)
+
+
+def dois_in(value) -> list[str]:
+    """Return the DOIs written in a URL or a text ('https://doi.org/10.1/x', '…/doi/full/10.1/x')."""
+    text = clean_text(value)
+    if not text:
+        return []
+    return [d for m in _DOI_IN_TEXT.finditer(text) if (d := normalize_doi(m.group(1).rstrip(".,;)]")))]
 
 
 def arxiv_id(value) -> str | None:

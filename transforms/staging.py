@@ -16,7 +16,9 @@ from transforms.normalize import (
     arxiv_id,
     clean_text,
     date_part,
+    dois_in,
     find_code_url,
+    is_arxiv_url,
     fold,
     normalize_doi,
     normalize_orcid,
@@ -34,7 +36,7 @@ RECORD_COLUMNS = [
     "record_key", "source", "source_id", "title", "title_key", "publication_year", "published_on",
     "work_type", "is_preprint", "venue", "doi", "arxiv_id", "abstract", "code_url", "category",
     "categories", "cited_by_count", "fwci", "citation_normalized_percentile", "primary_topic_id",
-    "author_count", "comment", "journal_ref",
+    "author_count", "comment", "journal_ref", "source_type", "volume", "first_page", "last_page",
 ]
 AUTHORSHIP_COLUMNS = [
     "record_key", "position", "raw_author_name", "author_name", "openalex_author_id", "orcid",
@@ -74,15 +76,23 @@ def _openalex_rows(work: dict, out: dict[str, list]) -> None:
     locations = [loc for loc in (work.get("locations") or []) if isinstance(loc, dict)]
     primary = work.get("primary_location") or {}
     ax = arxiv_id(doi) if doi and doi.startswith("10.48550/") else None
+    other_dois: set[str] = set()
     for loc in locations:
         for url in (loc.get("landing_page_url"), loc.get("pdf_url")):
-            if url and "arxiv.org/" in url:
+            if is_arxiv_url(url):
                 ax = ax or arxiv_id(url)
+        # A DOI written only in a location (its id, landing URL or the name the source printed).
+        for text in (loc.get("id"), loc.get("landing_page_url"), loc.get("raw_source_name")):
+            other_dois.update(dois_in(text))
+    for d in sorted(d for d in other_dois if d.startswith("10.48550/")):
+        ax = ax or arxiv_id(d)
+    other_dois = {d for d in other_dois if not d.startswith("10.48550/")}
     abstract = abstract_from_inverted_index(work.get("abstract_inverted_index"))
     work_type = normalize_work_type(work.get("type"))
     source = primary.get("source") or {}
+    biblio = work.get("biblio") or {}
     venue = normalize_venue(source.get("display_name"))
-    if work_type == "preprint" and source.get("type") == "journal" and (work.get("biblio") or {}).get("volume"):
+    if work_type == "preprint" and source.get("type") == "journal" and biblio.get("volume"):
         work_type = "article"  # typed preprint, but it sits in a journal volume: the published version
     is_preprint = work_type == "preprint" or (venue == "arXiv" and work_type in ("article", "other"))
     topic = work.get("primary_topic") or {}
@@ -104,6 +114,8 @@ def _openalex_rows(work: dict, out: dict[str, list]) -> None:
             "citation_normalized_percentile": cnp.get("value") if isinstance(cnp, dict) else None,
             "primary_topic_id": openalex_short_id(topic.get("id")) if topic else None,
             "author_count": len(authorships), "comment": None, "journal_ref": None,
+            "source_type": source.get("type"), "volume": clean_text(biblio.get("volume")),
+            "first_page": clean_text(biblio.get("first_page")), "last_page": clean_text(biblio.get("last_page")),
         }
     )
     for pos, a in enumerate(authorships, 1):
@@ -128,8 +140,8 @@ def _openalex_rows(work: dict, out: dict[str, list]) -> None:
                 }
             )
     out["identifiers"].append({"record_key": key, "scheme": "openalex", "value": wid})
-    if doi:
-        out["identifiers"].append({"record_key": key, "scheme": "doi", "value": doi})
+    for d in sorted({doi, *other_dois} - {None}):
+        out["identifiers"].append({"record_key": key, "scheme": "doi", "value": d})
     if ax:
         out["identifiers"].append({"record_key": key, "scheme": "arxiv", "value": ax})
     for scheme in ("pmid", "pmcid"):
@@ -183,6 +195,7 @@ def _arxiv_rows(entry: dict, out: dict[str, list]) -> None:
             "cited_by_count": 0, "fwci": None, "citation_normalized_percentile": None,
             "primary_topic_id": None, "author_count": len(entry.get("authors") or []),
             "comment": clean_text(entry.get("comment")), "journal_ref": clean_text(entry.get("journal_ref")),
+            "source_type": "repository", "volume": None, "first_page": None, "last_page": None,
         }
     )
     for pos, a in enumerate(entry.get("authors") or [], 1):
