@@ -21,14 +21,16 @@ from scholarflow.errors import FetchError
 from scholarflow.settings import load_scoring_config
 from scholarflow.wiring import Clients
 from transforms.assemble import AuthorInput, Batch, assemble, attribute_authors
+from transforms.curation import work_constraints
 from transforms.dedupe import derive_works
 from transforms.authors import choose_author, require_live_author
 from transforms.normalize import normalize_orcid, normalize_person_name, openalex_short_id
 from transforms.scores import FORMULA_VERSION, ScoringInputs, score
-from transforms.staging import concat_staged, referenced_ids, stage_reference_texts, stage_stored, subset_staged
+from transforms.staging import (Staged, concat_staged, referenced_ids, stage_reference_texts, stage_stored,
+                                subset_staged)
 from warehouse import LoadResult, Warehouse
 
-__all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_texts", "transform_run", "store_and_derive", "load_run",
+__all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_texts", "transform_run", "store_and_derive", "rederive", "load_run",
            "score_warehouse", "publish_warehouse", "recorded_run", "load_and_publish"]
 
 
@@ -117,22 +119,34 @@ def store_and_derive(warehouse: Warehouse, batch: Batch, run_id: str, now: datet
     """
     with warehouse.transaction():
         warehouse.store_batch(batch, run_id, now)
-        component = warehouse.component(list(batch.source_records["record_key"]))
-        authors = warehouse.authors_of_records(component)
-        candidates = warehouse.candidate_records(authors)
-        # Every record attribution reads: the re-clustered ones, and those of the authors' other works.
-        needed = sorted(set(component) | set(warehouse.records_of_works_of(list(candidates["record_key"]))))
-        fresh = set(batch.source_records["record_key"])
-        staged = concat_staged(batch.staged, stage_stored(*warehouse.stored_records([k for k in needed if k not in fresh])))
-        in_component = staged.records["record_key"].isin(set(component))
-        derived = derive_works(subset_staged(staged, set(component)), warehouse.record_works(component),
-                               warehouse.work_ids_in_use())
-        result = warehouse.replace_works(derived, component, run_id, now, fail_after=fail_after)
-        record_works = warehouse.record_works(needed)
-        author_works, names = attribute_authors(warehouse.identities(authors), candidates, record_works, staged)
-        warehouse.replace_attribution(authors, author_works, names)
-        if fail_after == "author_works":
-            raise RuntimeError("injected failure after loading author_works")
+        return _derive(warehouse, list(batch.source_records["record_key"]), batch.staged, run_id, now, fail_after)
+
+
+def rederive(warehouse: Warehouse, record_keys: list[str], run_id: str, now: datetime) -> tuple[LoadResult, dict]:
+    """Re-derive the works and attribution of these stored records from the warehouse alone (after a work curation)."""
+    with warehouse.transaction():
+        return _derive(warehouse, record_keys, None, run_id, now)
+
+
+def _derive(warehouse: Warehouse, seeds: list[str], fresh: Staged | None, run_id: str, now: datetime,
+            fail_after: str | None = None) -> tuple[LoadResult, dict]:
+    component = warehouse.component(seeds)
+    authors = warehouse.authors_of_records(component)
+    candidates = warehouse.candidate_records(authors)
+    # Every record attribution reads: the re-clustered ones, and those of the authors' other works.
+    needed = sorted(set(component) | set(warehouse.records_of_works_of(list(candidates["record_key"]))))
+    have = set(fresh.records["record_key"]) if fresh is not None else set()
+    stored = stage_stored(*warehouse.stored_records([k for k in needed if k not in have]))
+    staged = concat_staged(fresh, stored) if fresh is not None else stored
+    in_component = staged.records["record_key"].isin(set(component))
+    together, apart = work_constraints(warehouse.work_decisions(component))
+    derived = derive_works(subset_staged(staged, set(component)), warehouse.record_works(component),
+                           warehouse.work_ids_in_use(), together, apart)
+    result = warehouse.replace_works(derived, component, run_id, now, fail_after=fail_after)
+    author_works, names = attribute_authors(warehouse.identities(authors), candidates, warehouse.record_works(needed), staged)
+    warehouse.replace_attribution(authors, author_works, names)
+    if fail_after == "author_works":
+        raise RuntimeError("injected failure after loading author_works")
     arxiv_only = author_works[author_works["method"] == "arxiv_name_evidence"]
     stats = {
         "records": int(in_component.sum()),

@@ -14,6 +14,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -26,6 +27,8 @@ authors_app = typer.Typer(no_args_is_help=True, help="The authors the nightly re
 app.add_typer(authors_app, name="authors")
 curate_app = typer.Typer(no_args_is_help=True, help="Record decisions that win over automatic attribution (who, when, why).")
 app.add_typer(curate_app, name="curate")
+explain_app = typer.Typer(no_args_is_help=True, help="Say where a figure or a work on a page comes from.")
+app.add_typer(explain_app, name="explain")
 
 
 def _out() -> Console:
@@ -306,6 +309,40 @@ def _print_explanation(settings: Settings, author: str) -> None:
     out.print(t)
 
 
+@explain_app.command("work")
+def explain_work(work: str = typer.Argument(..., help="A work id, an id merged into one, an arXiv id, a DOI or a W… id."),
+                 warehouse: Optional[Path] = WarehouseOpt) -> None:
+    """Print why a work's records are one work: each record, and every link between them with its rule and evidence."""
+    import json
+
+    from transforms.normalize import arxiv_id, normalize_doi, openalex_short_id
+    from warehouse.reads import explain_work as read_work, records
+
+    e = read_work(_settings(warehouse).warehouse, [work, arxiv_id(work), normalize_doi(work), openalex_short_id(work)])
+    w, out = e["work"], _out()
+    out.print(f"[bold]{escape(w['title'] or 'untitled')}[/bold] ({w['work_id']}): {w['work_type']}, "
+              f"{_num(w['publication_year'])}, {escape(_num(w['venue']))}; {w['cited_by_count']} citations; "
+              f"{w['record_count']} record(s)")
+    t = Table("record", "source", "type", "year", "DOI", "citations", "joined by", "title", title="records", title_justify="left")
+    for r in records(e["records"]):
+        t.add_row(r["record_key"], r["source"], _num(r["type"]), _num(r["year"]), _num(r["doi"]), _num(r["cited_by_count"]),
+                  r["link_rule"] or "first record", escape(r["title"] or ""))
+    out.print(t)
+    if len(e["links"]):
+        t = Table("records", "rule", "score", "evidence", title="why they are one work", title_justify="left")
+        for link in records(e["links"]):
+            evidence = json.loads(link["evidence"])
+            t.add_row(f"{link['record_a']}\n{link['record_b']}", link["rule"], f"{link['score']:.2f}",
+                      escape("; ".join(f"{k}: {v}" for k, v in sorted(evidence.items()))))
+        out.print(t)
+    else:
+        out.print("one record: nothing was merged into it")
+    for a in records(e["aliases"]):
+        out.print(f"also known as {a['alias_id']} (merged into this work in run {a['run_id']})")
+    for c in records(e["curation"]):
+        out.print(escape(f"curation {str(c['curated_at'])[:19]}: {c['action']} for {c['author_id']} by {c['curated_by']} ({c['reason']})"))
+
+
 @app.command()
 def rescore(config: Optional[Path] = typer.Option(None, "--config", help="A scoring TOML (see scholarflow/scoring.toml); "
                                                    "default: the active configuration stored in the warehouse."),
@@ -393,6 +430,74 @@ def curate_merge(author: str, other: str, by: str = ByOpt, why: str = WhyOpt, wa
     _curate("merge", author, by, why, warehouse, other=other)
 
 
+def _record_key(ref: str) -> str:
+    """A record as the user names it ('W123', 'openalex:W123', '2101.00001', 'arxiv:2101.00001') -> its record key."""
+    from transforms.normalize import arxiv_id, openalex_short_id
+
+    ref = ref.strip()
+    if ref.startswith(("openalex:", "arxiv:")):
+        return ref
+    if (short := openalex_short_id(ref)) and short[:1] == "W" and short[1:].isdigit():
+        return f"openalex:{short}"
+    return f"arxiv:{arxiv_id(ref) or ref}"
+
+
+def _curate_works(action: str, work: str, refs: list[str], by: str, why: str, warehouse: Optional[Path]) -> None:
+    from flows.rescore import rederive_works
+    from transforms.curation import curation_row
+    from transforms.normalize import arxiv_id, normalize_doi, openalex_short_id
+    from warehouse import Warehouse
+
+    settings = _settings(warehouse)
+    _require_warehouse(settings)
+
+    def resolve(wh, ref):
+        found = wh.find_work([ref, arxiv_id(ref), normalize_doi(ref), openalex_short_id(ref)])
+        if not found:
+            raise UserError(f"no work '{ref}' in the warehouse (give a work id, arXiv id, DOI or W… id)")
+        return found
+
+    with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
+        work_id = resolve(wh, work)
+        members = wh.records_of_work(work_id)
+        if action == "split_work":
+            keys = [_record_key(r) for r in refs]
+            strangers = [k for k in keys if k not in members]
+            if strangers:
+                raise UserError(f"{', '.join(strangers)} is not a record of {work_id} (its records: {', '.join(members)})")
+            keys, others = sorted(set(keys)), [m for m in members if m not in set(keys)]
+        else:
+            other_id = resolve(wh, refs[0])
+            if other_id == work_id:
+                raise UserError(f"{work} and {refs[0]} are already one work ({work_id})")
+            keys, others = sorted(set(members) | set(wh.records_of_work(other_id))), None
+        try:
+            row = curation_row(action, "*", by, why, datetime.now(timezone.utc), work_id=work_id, record_keys=keys,
+                               other_record_keys=others)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        wh.add_curation(row)
+    with _err().status("applying (deriving the works again, rescoring)…"):
+        summary = rederive_works(keys + (others or []), warehouse=str(settings.warehouse),
+                                 triggered_by=f"curate {action.replace('_', '-')}")
+    _out().print(f"recorded: {action.replace('_', '-')} {work_id} ({', '.join(keys)}) by {row['curated_by']} "
+                 f"({row['reason']}); applied in run {summary['run_id']}")
+
+
+@curate_app.command("split-work")
+def curate_split_work(work: str, records: list[str] = typer.Argument(..., help="Records to split out (W…, arXiv id, or record key)."),
+                      by: str = ByOpt, why: str = WhyOpt, warehouse: Optional[Path] = WarehouseOpt) -> None:
+    """Split records out of a work into a work of their own; every later derivation keeps them apart."""
+    _curate_works("split_work", work, records, by, why, warehouse)
+
+
+@curate_app.command("merge-works")
+def curate_merge_works(work: str, other: str, by: str = ByOpt, why: str = WhyOpt,
+                       warehouse: Optional[Path] = WarehouseOpt) -> None:
+    """Merge two works into one; every later derivation keeps them together."""
+    _curate_works("merge_works", work, [other], by, why, warehouse)
+
+
 @curate_app.command("list")
 def curate_list(warehouse: Optional[Path] = WarehouseOpt) -> None:
     """List every recorded decision, oldest first."""
@@ -402,10 +507,11 @@ def curate_list(warehouse: Optional[Path] = WarehouseOpt) -> None:
     settings = _settings(warehouse)
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
         rows = wh.curation()
-    table = Table("when", "action", "author", "work / other author", "by", "why")
+    table = Table("when", "action", "author", "work / other author", "records", "by", "why")
     for r in records(rows):
-        table.add_row(str(r["curated_at"])[:19], r["action"], r["author_id"], r["work_id"] or r["other_author_id"] or "",
-                      r["curated_by"], r["reason"])
+        table.add_row(str(r["curated_at"])[:19], r["action"].replace("_", "-"), r["author_id"],
+                      r["work_id"] or r["other_author_id"] or "", escape(", ".join(r["record_keys"] or [])),
+                      escape(r["curated_by"]), escape(r["reason"]))
     _out().print(table)
 
 

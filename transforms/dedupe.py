@@ -9,6 +9,7 @@ copies', never their sum: the copies are one paper cited under several records.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -29,8 +30,16 @@ WORK_COLUMNS = [
 
 
 class _UnionFind:
-    def __init__(self, items):
+    """Union-find that refuses a union putting two records a person keeps apart into one cluster."""
+
+    def __init__(self, items, apart: set[frozenset] | frozenset = frozenset()):
         self.parent = {i: i for i in items}
+        self.members = {i: {i} for i in items}
+        self.forbidden: dict[str, set[str]] = {}
+        for pair in apart:
+            a, b = tuple(pair)
+            self.forbidden.setdefault(a, set()).add(b)
+            self.forbidden.setdefault(b, set()).add(a)
 
     def find(self, x):
         while self.parent[x] != x:
@@ -42,22 +51,35 @@ class _UnionFind:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return False
+        if self.forbidden and any(self.forbidden.get(m, set()) & self.members[rb] for m in self.members[ra]):
+            return False
         if rb < ra:
             ra, rb = rb, ra
         self.parent[rb] = ra
+        self.members[ra] |= self.members.pop(rb)
         return True
 
 
-def cluster_records(staged: Staged) -> tuple[pd.DataFrame, pd.DataFrame]:
+def cluster_records(staged: Staged, together: list[tuple[str, str]] = (),
+                    apart: set[frozenset] | frozenset = frozenset()) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (record_key -> cluster and the rule that first linked it, every link found between two records).
 
-    Linked records form a cluster (union-find over `transforms.links.find_links`). Every link is
-    kept, also where the two records were already together through another: each is evidence a
-    reviewer can read (`work_links`).
+    Linked records form a cluster (union-find over `transforms.links.find_links`). A person's
+    decisions win: `together` pairs are joined first (rule `curated_merge`), and no link joins an
+    `apart` pair (`curation.work_constraints`). Every link is kept, also where the two records
+    were already together through another: each is evidence a reviewer can read (`work_links`).
     """
     keys = list(staged.records["record_key"])
-    uf = _UnionFind(keys)
+    present = set(keys)
+    uf = _UnionFind(keys, {p for p in apart if p <= present})
     links = find_links(staged)
+    curated = [(a, b) for a, b in together if a in present and b in present and frozenset((a, b)) not in apart]
+    if curated:
+        links = pd.concat([pd.DataFrame([(a, b, "curated_merge", 2.0, json.dumps({"decided_by": "curation"}))
+                                         for a, b in curated], columns=LINK_COLUMNS), links], ignore_index=True)
+        links = links.drop_duplicates(["record_a", "record_b"], keep="first", ignore_index=True)  # the decision is the reason
+    if apart:
+        links = links.loc[[frozenset((a, b)) not in apart for a, b in zip(links["record_a"], links["record_b"])]]
     reason: dict[str, str] = {}
     # Strongest evidence first, so a record's link_rule names the best reason it joined.
     ordered = links.sort_values("score", ascending=False, kind="stable")
@@ -71,7 +93,10 @@ def cluster_records(staged: Staged) -> tuple[pd.DataFrame, pd.DataFrame]:
             "link_reason": [reason.get(k) for k in keys],
         }
     )
-    return clusters, links
+    # Only the links that hold inside a cluster are evidence of it (a refused one is not).
+    cluster_of = dict(zip(clusters["record_key"], clusters["cluster"]))
+    links = links.loc[[cluster_of[a] == cluster_of[b] for a, b in zip(links["record_a"], links["record_b"])]]
+    return clusters, links.reset_index(drop=True)
 
 
 # Published kinds outrank the preprint, which outranks records that only describe a paper.
@@ -84,19 +109,20 @@ def _version_rank(records: pd.DataFrame) -> pd.Series:
     return records["is_preprint"].astype(int).where(~secondary, 2)
 
 
-def _canonical_id(identifiers: pd.DataFrame, cluster_keys: list[str]) -> str:
-    """Return 'arxiv:…', else the best-ranked copy's 'doi:…', else 'openalex:…' (identifiers come ranked)."""
+def _canonical_ids(identifiers: pd.DataFrame) -> list[str]:
+    """Return the readable ids a cluster could take, best first: 'arxiv:…', then the best-ranked
+    copy's 'doi:…', then 'openalex:…' (identifiers come ranked)."""
+    out = []
     for scheme in ("arxiv", "doi", "openalex"):
-        values = identifiers.loc[identifiers["scheme"] == scheme, "value"]
-        if len(values):
-            return f"{scheme}:{values.iloc[0]}"
-    return "record:" + hashlib.sha1("|".join(sorted(cluster_keys)).encode()).hexdigest()[:16]
+        out += [f"{scheme}:{v}" for v in identifiers.loc[identifiers["scheme"] == scheme, "value"]]
+    return list(dict.fromkeys(out))
 
 
-def _new_id(candidate: str, members: list[str], taken: set[str]) -> str:
-    """Return `candidate`, or a hash of the members where another work already holds that id."""
-    if candidate not in taken:
-        return candidate
+def _new_id(candidates: list[str], members: list[str], taken: set[str]) -> str:
+    """Return the best readable id no other work holds (or once held), else a hash of the members."""
+    for candidate in candidates:
+        if candidate not in taken:
+            return candidate
     return "record:" + hashlib.sha1("|".join(sorted(members)).encode()).hexdigest()[:16]
 
 
@@ -119,9 +145,8 @@ def assign_work_ids(staged: Staged, clusters: pd.DataFrame, prior: pd.DataFrame,
         .sort_values(["_rank", "value"], kind="stable")
     )
     members = clusters.groupby("cluster")["record_key"].agg(sorted).to_dict()
-    canonical = {c: _canonical_id(g, members[c]) for c, g in ids.groupby("cluster", sort=False)}
-    for c, keys in members.items():
-        canonical.setdefault(c, "record:" + hashlib.sha1("|".join(keys).encode()).hexdigest()[:16])
+    readable = {c: _canonical_ids(g) for c, g in ids.groupby("cluster", sort=False)}
+    canonical = {c: (readable.get(c) or [None])[0] for c in members}
 
     # Each stored id is claimed by the cluster holding most of its records (ties: the lowest cluster key).
     held = clusters[["record_key", "cluster"]].merge(prior[["record_key", "work_id"]], on="record_key")
@@ -144,7 +169,7 @@ def assign_work_ids(staged: Staged, clusters: pd.DataFrame, prior: pd.DataFrame,
         used.update(mine)
     for cluster in sorted(members):  # new clusters last, so they never take a stored id
         if chosen[cluster] is None:
-            chosen[cluster] = _new_id(canonical[cluster], members[cluster], used)
+            chosen[cluster] = _new_id(readable.get(cluster, []), members[cluster], used)
             used.add(chosen[cluster])
     mapping = clusters[["record_key", "cluster", "link_reason"]].copy()
     mapping["work_id"] = mapping["cluster"].map(chosen)
@@ -280,9 +305,11 @@ class Derived:
     aliases: pd.DataFrame  # alias_id -> work_id: stored works merged into another
 
 
-def derive_works(staged: Staged, prior: pd.DataFrame, taken: set[str] | frozenset[str] = frozenset()) -> Derived:
-    """Return the works of `staged` (every record of the clusters concerned), ids kept stable against `prior`."""
-    clusters, links = cluster_records(staged)
+def derive_works(staged: Staged, prior: pd.DataFrame, taken: set[str] | frozenset[str] = frozenset(),
+                 together: list[tuple[str, str]] = (), apart: set[frozenset] | frozenset = frozenset()) -> Derived:
+    """Return the works of `staged` (every record of the clusters concerned), ids kept stable against
+    `prior`, with a person's merges (`together`) and splits (`apart`) winning over the rules."""
+    clusters, links = cluster_records(staged, together, apart)
     mapping, aliases = assign_work_ids(staged, clusters, prior, taken)
     merged = merge_works(staged, mapping)
     links = links.merge(mapping[["record_key", "work_id"]].rename(columns={"record_key": "record_a"}), on="record_a")

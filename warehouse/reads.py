@@ -11,7 +11,7 @@ import pandas as pd
 from scholarflow.errors import UserError
 from warehouse.store import open_published
 
-__all__ = ["profile", "explain", "query", "records", "site_data", "export_parquet", "PARTITION_ROWS"]
+__all__ = ["profile", "explain", "explain_work", "query", "records", "site_data", "export_parquet", "PARTITION_ROWS"]
 
 # A table or view with more rows than this is written as Parquet partitioned by its year column.
 PARTITION_ROWS = 1_000_000
@@ -73,6 +73,46 @@ def explain(path: Path, author: str) -> dict:
         con.close()
     return {"author_id": aid, "display_name": card[0] if card else None, "metrics": metrics,
             "config": json.loads(config[0]) if config else {}, "works": works, "data_quality": quality}
+
+
+def _work_id(con: duckdb.DuckDBPyConnection, path: Path, refs: list[str]) -> str:
+    """Return the work that a work id, an alias of one, or one of its identifiers names."""
+    refs = [r for r in refs if r]
+    row = con.execute(
+        "SELECT work_id FROM works WHERE work_id IN (SELECT UNNEST(?::VARCHAR[])) UNION ALL "
+        "SELECT work_id FROM work_aliases WHERE alias_id IN (SELECT UNNEST(?::VARCHAR[])) UNION ALL "
+        "SELECT work_id FROM work_identifiers WHERE value IN (SELECT UNNEST(?::VARCHAR[])) LIMIT 1",
+        [refs, refs, refs]).fetchone()
+    if not row:
+        raise UserError(f"no work '{refs[0]}' in {path} (give a work id, arXiv id, DOI or W… id)")
+    return row[0]
+
+
+def explain_work(path: Path, refs: list[str]) -> dict:
+    """Return why a work's records are one work: the work, each record, every link with its rule,
+    score and evidence, the ids merged into it, and the curation that names it."""
+    con = open_published(path)
+    try:
+        wid = _work_id(con, path, refs)
+        work = con.execute("SELECT work_id, title, publication_year, work_type, venue, doi, arxiv_id, cited_by_count, "
+                           "record_count FROM works WHERE work_id = ?", [wid]).df().iloc[0].to_dict()
+        members = con.execute("""
+            SELECT r.record_key, s.source, s.payload->>'title' AS title,
+                   coalesce(s.payload->>'publication_year', substr(s.payload->>'published', 1, 4)) AS year,
+                   coalesce(s.payload->>'type', 'preprint') AS type, s.payload->>'doi' AS doi, r.link_rule,
+                   CAST(s.payload->>'cited_by_count' AS INTEGER) AS cited_by_count
+            FROM record_works r JOIN source_records s USING (record_key)
+            WHERE r.work_id = ? ORDER BY r.record_key""", [wid]).df()
+        links = con.execute("SELECT record_a, record_b, rule, score, evidence FROM work_links WHERE work_id = ? "
+                            "ORDER BY score DESC, record_a, record_b", [wid]).df()
+        aliases = con.execute("SELECT alias_id, aliased_at, run_id FROM work_aliases WHERE work_id = ? ORDER BY alias_id",
+                              [wid]).df()
+        curation = con.execute("SELECT curated_at, action, author_id, curated_by, reason FROM curation c "
+                               "WHERE c.work_id = ? OR c.work_id IN (SELECT alias_id FROM work_aliases WHERE work_id = ?) "
+                               "ORDER BY curated_at", [wid, wid]).df()
+    finally:
+        con.close()
+    return {"work": work, "records": members, "links": links, "aliases": aliases, "curation": curation}
 
 
 def site_data(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -366,9 +366,13 @@ CREATE TABLE IF NOT EXISTS curation (
     curated_by      VARCHAR NOT NULL,
     curated_at      TIMESTAMPTZ NOT NULL,
     reason          VARCHAR NOT NULL,
-    CHECK (action IN ('claim', 'unclaim', 'include', 'exclude', 'merge'))
+    record_keys       VARCHAR[],
+    other_record_keys VARCHAR[],
+    CHECK (action IN ('claim', 'unclaim', 'include', 'exclude', 'merge', 'split_work', 'merge_works'))
 );
-COMMENT ON TABLE curation IS 'Decisions people recorded (scholarflow curate): claim/unclaim an author, include/exclude a work, merge an author id into another; who, when, why. Applied on every scoring pass, winning over automatic attribution.';
+COMMENT ON TABLE curation IS 'Decisions people recorded (scholarflow curate): claim/unclaim an author, include/exclude a work, merge an author id into another, split records out of a work or merge two works; who, when, why. Author decisions apply on every scoring pass, work decisions on every derivation of works; both win over what the pipeline inferred.';
+COMMENT ON COLUMN curation.record_keys IS 'split_work: the records split out of work_id into a work of their own; merge_works: every record of the two works, which stay one work.';
+COMMENT ON COLUMN curation.other_record_keys IS 'split_work: the records of work_id they must stay apart from (the rest of it when the decision was made).';
 
 CREATE TABLE IF NOT EXISTS work_references (
     work_id       VARCHAR NOT NULL,

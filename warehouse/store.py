@@ -171,6 +171,17 @@ class Warehouse:
         Its author_metrics and work_metrics were derived (the next run or `rescore` rebuilds
         them); its history rows are kept, as they were, in author_metrics_history_v0.
         """
+        curation = {r[0] for r in self.con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'curation'").fetchall()}
+        if curation and "record_keys" not in curation:
+            # Work curation needs new columns and a wider CHECK: rebuild the table, every decision kept.
+            with self.transaction() as con:
+                con.execute("ALTER TABLE curation RENAME TO curation_before_works")
+                schema = _sql("schema.sql")
+                start = schema.index("CREATE TABLE IF NOT EXISTS curation")
+                con.execute(schema[start:schema.index(";", start) + 1])
+                con.execute("INSERT INTO curation BY NAME SELECT * FROM curation_before_works")
+                con.execute("DROP TABLE curation_before_works")
         columns = {r[0] for r in self.con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE table_name = 'author_metrics'").fetchall()}
         if not columns or "scoring_version" in columns:
@@ -545,6 +556,20 @@ class Warehouse:
             "SELECT work_id FROM work_aliases WHERE alias_id IN (SELECT UNNEST(?::VARCHAR[])) UNION ALL "
             "SELECT work_id FROM work_identifiers WHERE value IN (SELECT UNNEST(?::VARCHAR[]))", [refs, refs, refs]).fetchall()
         return row[0][0] if row else None
+
+    def work_decisions(self, record_keys: list[str]) -> pd.DataFrame:
+        """Return the split_work / merge_works decisions that name any of these records, oldest first."""
+        return self.con.execute("""
+            SELECT action, record_keys, other_record_keys, curated_at, curation_id FROM curation
+            WHERE action IN ('split_work', 'merge_works')
+              AND (list_has_any(record_keys, ?::VARCHAR[]) OR list_has_any(coalesce(other_record_keys, []), ?::VARCHAR[]))
+            ORDER BY curated_at, curation_id""", [record_keys, record_keys]).df()
+
+    def records_of_work(self, work_id: str) -> list[str]:
+        """Return the record keys of a work (its id or an alias of it)."""
+        return [r[0] for r in self.con.execute(
+            "SELECT record_key FROM record_works WHERE work_id = coalesce((SELECT work_id FROM work_aliases WHERE alias_id = ?), ?) "
+            "ORDER BY 1", [work_id, work_id]).fetchall()]
 
     def curation(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM curation ORDER BY curated_at, curation_id").df()

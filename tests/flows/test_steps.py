@@ -158,7 +158,7 @@ def test_a_record_that_bridges_two_stored_works_merges_them_and_the_old_id_resol
         _run(wh, [AuthorInput("A1", "Ann Lee", record=me, openalex_works=[work("W1", "Cats", arxiv="2401.00001")])], 0)
         _run(wh, [AuthorInput("A1", "Ann Lee", record=me, openalex_works=[work("W2", "Dogs", doi="10.1/dogs")])], 1)
         assert wh.con.execute("SELECT count(*) FROM works").fetchone()[0] == 2
-        wh.con.execute("INSERT INTO curation VALUES ('c1', 'exclude', 'A1', 'doi:10.1/dogs', NULL, 'me', now(), 'test')")
+        wh.con.execute("INSERT INTO curation VALUES ('c1', 'exclude', 'A1', 'doi:10.1/dogs', NULL, 'me', now(), 'test', NULL, NULL)")
         # A third record carries both identifiers: the two stored works are one paper after all.
         _, stats = _run(wh, [AuthorInput("A1", "Ann Lee", record=me,
                                          openalex_works=[work("W3", "Cats", doi="10.1/dogs", arxiv="2401.00001")])], 2)
@@ -172,4 +172,37 @@ def test_a_record_that_bridges_two_stored_works_merges_them_and_the_old_id_resol
         links = wh.con.execute("SELECT rule, evidence FROM work_links ORDER BY rule").fetchall()
         assert [r for r, _ in links] == ["shared_arxiv", "shared_doi"]
         assert json.loads(links[1][1]) == {"doi": "10.1/dogs"}
+        _no_orphans(wh)
+
+
+def _decide(wh, action, work_id, keys, others=None, when=NOW):
+    from transforms.curation import curation_row
+
+    wh.add_curation(curation_row(action, "*", "Ada", "test", when, work_id=work_id, record_keys=keys, other_record_keys=others))
+
+
+def test_a_person_splits_and_merges_works_and_every_later_run_keeps_the_decision(tmp_path):
+    from flows.steps import rederive
+
+    with _warehouse(tmp_path, "w") as wh:
+        _run(wh, [SAMPLE[a]() for a in SAMPLE], 0)
+        work = "arxiv:2202.07940"
+        members = wh.records_of_work(work)
+        assert members == ["arxiv:2202.07940", "openalex:W5000000014", "openalex:W5000000017"]
+        _decide(wh, "split_work", work, ["openalex:W5000000017"], members[:2])
+        rederive(wh, members, "run-split", NOW)
+        assert wh.records_of_work(work) == members[:2]
+        split_id = wh.con.execute("SELECT work_id FROM record_works WHERE record_key = 'openalex:W5000000017'").fetchone()[0]
+        assert split_id == "openalex:W5000000017"  # the best readable id nobody holds
+        _run(wh, [SAMPLE["A5000000001"]()], 1)  # a backfill brings the same records: the split holds
+        assert wh.records_of_work(work) == members[:2]
+        _no_orphans(wh)
+
+        _decide(wh, "merge_works", work, members, when=NOW + dt.timedelta(minutes=1))  # a later merge wins
+        rederive(wh, members, "run-merge", NOW)
+        assert wh.records_of_work(work) == members
+        assert wh.con.execute("SELECT rule FROM work_links WHERE rule = 'curated_merge' LIMIT 1").fetchone() == ("curated_merge",)
+        assert wh.find_work(["openalex:W5000000017"]) == work  # the split-off id became an alias
+        _run(wh, [SAMPLE["A5000000001"]()], 2)
+        assert wh.records_of_work(work) == members
         _no_orphans(wh)

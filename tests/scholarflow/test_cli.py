@@ -162,3 +162,36 @@ def test_site_export_and_query_files(published, tmp_path, monkeypatch, capsys):
     assert code == 0 and '"h_index":3' in out.replace(" ", "")
     code, _, err = run(monkeypatch, capsys, "sql", f"COPY works TO '{tmp_path}/leak.csv'")
     assert code == 2 and "file system operations are disabled" in err and not (tmp_path / "leak.csv").exists()
+
+
+def test_explain_work_and_work_curation(published, monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "explain", "work", "2310.04321")
+    assert code == 0, err
+    assert "arxiv:2310.04321" in out and "why they are one work" in out and "shared_doi" in out
+    records = [r for r in ("arxiv:2310.04321", "openalex:W5000000021") if r in out]
+    assert len(records) == 2, out
+
+    before = _digest(published)
+    for args, message in [
+        (["explain", "work", "2999.99999"], "no work '2999.99999'"),
+        (["curate", "split-work", "2310.04321", "W5999999999", "--by", "Ada", "--why", "x"], "is not a record of arxiv:2310.04321"),
+        (["curate", "split-work", "2310.04321", *records, "--by", "Ada", "--why", "x"], "at least one record to leave"),
+        (["curate", "merge-works", "2310.04321", "arxiv:2310.04321", "--by", "Ada", "--why", "x"], "already one work"),
+        (["curate", "merge-works", "2310.04321", "10.9999/none", "--by", "Ada", "--why", "x"], "no work '10.9999/none'"),
+    ]:
+        code, _, err = run(monkeypatch, capsys, *args)
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, (args, err)
+    assert _digest(published) == before
+
+    code, out, err = run(monkeypatch, capsys, "curate", "split-work", "2310.04321", "W5000000021", "--by", "Ada",
+                         "--why", "two papers after all")
+    assert code == 0 and "recorded: split-work arxiv:2310.04321 (openalex:W5000000021)" in out, err
+    code, out, _ = run(monkeypatch, capsys, "sql", "SELECT record_count FROM works WHERE work_id = 'arxiv:2310.04321'")
+    assert "│ 1            │" in out
+    code, out, _ = run(monkeypatch, capsys, "curate", "list")
+    assert "split-work" in out and "two papers after all" in out
+    code, out, err = run(monkeypatch, capsys, "curate", "merge-works", "2310.04321", "W5000000021", "--by", "Ada",
+                         "--why", "one paper again")
+    assert code == 0, err
+    code, out, _ = run(monkeypatch, capsys, "explain", "work", "W5000000021")
+    assert "arxiv:2310.04321" in out and "curated_merge" in out

@@ -146,3 +146,26 @@ def test_labelled_real_author_lists_merge_as_a_person_decided():
     tp, found, truth = (sum(r[k] for r in rows) for k in ("tp", "found_pairs", "true_pairs"))
     assert tp / found >= 0.99 and tp / truth >= 0.95
     assert [t for r in rows for t in r["traps"]] == []  # no trap merged
+
+
+def test_a_persons_split_and_merge_win_over_the_rules_latest_first():
+    import datetime as dt
+
+    from transforms.curation import work_constraints
+
+    t0 = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+    a, b = work("W1", PAPER, doi="10.1/a"), work("W2", PAPER, doi="10.1/b")
+    c = work("W3", "Another paper entirely", doi="10.1/c")
+    staged = stage_records([a, b, c], [])
+    split = {"action": "split_work", "record_keys": ["openalex:W2"], "other_record_keys": ["openalex:W1"],
+             "curated_at": t0, "curation_id": "1"}
+    merge = {"action": "merge_works", "record_keys": ["openalex:W1", "openalex:W3"], "other_record_keys": None,
+             "curated_at": t0 + dt.timedelta(hours=1), "curation_id": "2"}
+    together, apart = work_constraints(pd.DataFrame([split, merge]))
+    works = derive_works(staged, NO_PRIOR, together=together, apart=apart).record_works.set_index("record_key")["work_id"]
+    assert works["openalex:W1"] == works["openalex:W3"] != works["openalex:W2"]
+    unsplit = {**split, "action": "merge_works", "record_keys": ["openalex:W1", "openalex:W2"],
+               "curated_at": t0 + dt.timedelta(hours=2), "curation_id": "3"}
+    together, apart = work_constraints(pd.DataFrame([split, merge, unsplit]))
+    assert apart == set() and len(set(derive_works(staged, NO_PRIOR, together=together, apart=apart)
+                                       .record_works["work_id"])) == 1
