@@ -170,6 +170,19 @@ class OpenAlexConnector:
             if not results:
                 break
 
+    def iter_works_by_dois(self, dois: list[str]) -> Iterator[dict]:
+        """Yield the works with these DOIs, 100 DOIs OR-ed per list request (DOIs OpenAlex lacks are simply absent).
+
+        Used to learn who OpenAlex says wrote an arXiv-only candidate (its 10.48550/arXiv.<id> DOI).
+        """
+        unique = sorted({d.lower() for d in dois if d})
+        for start in range(0, len(unique), OR_LIMIT):
+            batch = unique[start:start + OR_LIMIT]
+            url = _with_params(Works().url, filter="doi:" + "|".join(batch), select=",".join(WORK_FIELDS), per_page=OR_LIMIT)
+            landed, (results, _, _) = self._get_landed(url, _page)
+            for work in results:
+                yield {**work, "_response_id": landed.response_id}
+
     def iter_work_texts(self, work_ids: list[str]) -> Iterator[dict]:
         """Yield id, title, year and abstract of the given works, 100 ids OR-ed per request.
 

@@ -2,7 +2,9 @@
 
 Mounted on the `requests.Session` that `HttpClient` uses, so an offline run goes through the
 very same fetch → land → parse path as a live one. The bundled sample (and any folder laid
-out the same way) has an `index.json` mapping request URLs to body files.
+out the same way) has an `index.json` mapping request URLs to body files. A DOI lookup
+(`/works?filter=doi:a|b|…`, whose URL depends on which ids a run asks for) is answered from
+the works those recordings hold, as OpenAlex answers it.
 """
 
 from __future__ import annotations
@@ -35,12 +37,43 @@ class ReplayAdapter(BaseAdapter):
         self.root = Path(root)
         entries = json.loads((self.root / "index.json").read_text(encoding="utf-8"))
         self.entries = {canonical_url(e["url"]): e for e in entries}
+        self._by_doi: dict[str, dict] | None = None
+
+    def _works_by_doi(self) -> dict[str, dict]:
+        """Every OpenAlex work the recordings hold, by lower-case DOI (read once, when first needed)."""
+        if self._by_doi is None:
+            self._by_doi = {}
+            for entry in self.entries.values():
+                if urlsplit(entry["url"]).netloc != "api.openalex.org" or not urlsplit(entry["url"]).path.startswith("/works"):
+                    continue
+                body = json.loads((self.root / entry["file"]).read_bytes())
+                for work in body.get("results", [body]) if isinstance(body, dict) else []:
+                    doi = (work.get("doi") or "").lower().removeprefix("https://doi.org/")
+                    if doi:
+                        self._by_doi.setdefault(doi, work)
+        return self._by_doi
+
+    def _doi_filter(self, url: str) -> bytes | None:
+        """Answer an unrecorded `/works?filter=doi:a|b|…` as OpenAlex would: the recorded works with those DOIs."""
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        if parts.netloc != "api.openalex.org" or parts.path != "/works" or not query.get("filter", "").startswith("doi:"):
+            return None
+        wanted = [d.lower() for d in query["filter"][4:].split("|")]
+        found = [self._works_by_doi()[d] for d in wanted if d in self._works_by_doi()]
+        meta = {"count": len(found), "per_page": int(query.get("per_page", 25)), "page": 1, "next_cursor": None}
+        return json.dumps({"meta": meta, "results": found}).encode()
 
     def send(self, request, **kwargs):
         entry = self.entries.get(canonical_url(request.url))
         resp = requests.Response()
         resp.request = request
         resp.url = request.url
+        if entry is None and (answer := self._doi_filter(request.url)) is not None:
+            resp.status_code = 200
+            resp._content = answer
+            resp.headers = CaseInsensitiveDict({"Content-Type": "application/json"})
+            return resp
         if entry is None:
             resp.status_code = 404
             resp._content = json.dumps({"error": "not recorded", "url": canonical_url(request.url)}).encode()

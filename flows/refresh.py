@@ -1,6 +1,7 @@
 """The two flows: `backfill_author` (one author, by an operator) and `nightly_refresh` (all tracked).
 
-Both read like a table of contents: resolve → fetch (land raw) → transform → load → publish.
+Both read like a table of contents: resolve → fetch (land raw) → look up arXiv-only candidates in OpenAlex →
+transform → load → publish.
 One author's failure is recorded and never stops the others; a failed load rolls back whole,
 so yesterday's data stays as it was.
 """
@@ -13,7 +14,8 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Failed
 
-from flows.steps import fetch_author, fetch_reference_texts, load_and_publish, new_run_id, resolve_author
+from flows.steps import (fetch_arxiv_counterparts, fetch_author, fetch_reference_texts, load_and_publish, new_run_id,
+                         resolve_author)
 from scholarflow.errors import ScholarflowError
 from scholarflow.settings import SAMPLE_DIR, Settings
 from scholarflow.wiring import make_clients
@@ -57,11 +59,13 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
                 if stop_on_error:
                     break
         references = fetch_reference_texts(clients, wh, inputs, started.date(), errors) if inputs else None
+        counterparts = fetch_arxiv_counterparts(clients, wh, inputs, errors) if inputs else []
         wh.load_raw_index(clients.landing.index_rows())
         counts = {"authors_failed": len(failures), "requests_made": clients.http.requests_made,
                   "records_fetched": sum(len(a.openalex_works) + len(a.arxiv_entries) for a in inputs)}
         status = "failed" if failures and not inputs else "partial" if errors else "succeeded"
-        status = load_and_publish(wh, run_id, started, status, counts, errors, inputs, reference_texts=references)
+        status = load_and_publish(wh, run_id, started, status, counts, errors, inputs, extra_openalex_works=counterparts,
+                                  reference_texts=references)
     summary = {"run_id": run_id, "status": status, "authors_requested": len(author_keys), "errors": errors,
                "warehouse": str(settings.warehouse), **counts}
     create_markdown_artifact(markdown=summary_markdown(summary), key="scholarflow-run-summary",

@@ -20,7 +20,7 @@ from connectors.openalex import openalex_author_key, orcid_key
 from scholarflow.errors import FetchError
 from scholarflow.settings import load_scoring_config
 from scholarflow.wiring import Clients
-from transforms.assemble import AuthorInput, Batch, assemble, attribute_authors
+from transforms.assemble import AuthorInput, Batch, arxiv_only_ids, assemble, attribute_authors
 from transforms.curation import work_constraints
 from transforms.dedupe import derive_works
 from transforms.authors import choose_author, require_live_author
@@ -30,7 +30,7 @@ from transforms.staging import (Staged, concat_staged, referenced_ids, stage_ref
                                 subset_staged)
 from warehouse import LoadResult, Warehouse
 
-__all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_texts", "transform_run", "store_and_derive", "rederive", "load_run",
+__all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_texts", "fetch_arxiv_counterparts", "transform_run", "store_and_derive", "rederive", "load_run",
            "score_warehouse", "publish_warehouse", "recorded_run", "load_and_publish"]
 
 
@@ -98,6 +98,29 @@ def fetch_reference_texts(clients: Clients, warehouse: Warehouse, inputs: list[A
         return None
     log.info("texts of %d cited works fetched (%d not in OpenAlex)", len(found), len(missing) - len(found))
     return stage_reference_texts(missing, found, today)
+
+
+@task(name="fetch-arxiv-counterparts", cache_policy=NO_CACHE)
+def fetch_arxiv_counterparts(clients: Clients, warehouse: Warehouse, inputs: list[AuthorInput], errors: list[dict]) -> list[dict]:
+    """Return the OpenAlex works of the run's arXiv-only candidates (looked up by their 10.48550 DOIs, 100 a request).
+
+    They are stored as records like any other: who OpenAlex says wrote a paper is evidence
+    against a namesake. A failure costs that evidence, not the run; it is recorded in `errors`.
+    """
+    log = get_run_logger()
+    wanted = arxiv_only_ids(inputs)
+    known = warehouse.arxiv_ids_with_openalex_record(wanted)
+    dois = [f"10.48550/arxiv.{i.lower()}" for i in wanted if i not in known]
+    if not dois:
+        return []
+    try:
+        found = list(clients.openalex.iter_works_by_dois(dois))
+    except FetchError as exc:
+        log.warning("arXiv-only candidates not looked up in OpenAlex (name evidence only until next run): %s", exc)
+        errors.append({"author": "*", "error": str(exc), "kind": "arxiv_counterparts"})
+        return []
+    log.info("%d of %d arXiv-only candidates have an OpenAlex record", len(found), len(dois))
+    return found
 
 
 @task(name="transform-run", cache_policy=NO_CACHE)

@@ -19,7 +19,7 @@ from transforms.dedupe import blocking_keys
 from transforms.normalize import normalize_person_name, openalex_short_id
 from transforms.staging import Staged, stage_records
 
-__all__ = ["AuthorInput", "Batch", "assemble", "attribute_authors", "author_from_saved"]
+__all__ = ["AuthorInput", "Batch", "assemble", "arxiv_only_ids", "attribute_authors", "author_from_saved"]
 
 
 @dataclass
@@ -79,6 +79,17 @@ def author_from_saved(author_id: str, works: list[dict], entries: list[dict], au
         name = normalize_person_name(next(printed, None))
     return AuthorInput(author_id=author_id, display_name=name, orcid=(stored or {}).get("orcid"), record=record,
                        openalex_works=list(works), arxiv_entries=list(entries))
+
+
+def arxiv_only_ids(authors: list[AuthorInput]) -> list[str]:
+    """Return the arXiv ids of the run's arXiv entries that none of its OpenAlex works carries.
+
+    For those, name evidence alone would decide; OpenAlex may know who wrote them (see
+    `attribute.attribute_works`'s negative evidence), so the run looks their DOIs up.
+    """
+    oa = [w for a in authors for w in a.openalex_works]
+    covered = set(stage_records(oa, []).records["arxiv_id"].dropna()) if oa else set()
+    return sorted({e["arxiv_id"] for a in authors for e in a.arxiv_entries if e.get("arxiv_id")} - covered)
 
 
 def _payload(record: dict) -> str:

@@ -10,6 +10,10 @@ name matches and the evidence adds up to ATTRIBUTION_THRESHOLD:
 
 So a name match alone (0.30) or with a familiar category (0.50) stays off the page but stays
 reviewable in `author_works`; one shared co-author and a familiar category (0.85) is enough.
+
+Negative evidence wins over any of that: when an OpenAlex copy of the work (the run looks
+arXiv-only candidates up by their 10.48550 DOI) prints the matched name for a *different*
+OpenAlex author, the candidate is not the author's (method `other_openalex_author`, confidence 0).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import pandas as pd
 
 from transforms.normalize import name_match_score, name_parts
 
-__all__ = ["attribute_works", "resolve_authorships", "ATTRIBUTION_THRESHOLD", "AUTHOR_WORK_COLUMNS"]
+__all__ = ["attribute_works", "ATTRIBUTION_THRESHOLD", "AUTHOR_WORK_COLUMNS"]
 
 ATTRIBUTION_THRESHOLD = 0.6
 NAME_POINTS = {1.0: 0.30, 0.8: 0.25, 0.5: 0.15}
@@ -100,6 +104,13 @@ def attribute_works(
         if not name_pts:
             rows.append([aid, wid, 0.0, False, "no_name_match", json.dumps({"name_match": 0}), None])
             continue
+        # Negative evidence: OpenAlex says the author at that name is someone else.
+        other = _other_author_at_name(w_ships, matched, oa_ids)
+        if other:
+            rows.append([aid, wid, 0.0, False, "other_openalex_author",
+                         json.dumps({"matched_name": matched, "openalex_author_id": other[0], "position": other[1],
+                                     "name_match": name_pts}, sort_keys=True), matched])
+            continue
         others = {k for n, k in zip(w_ships["author_name"], w_ships["author_name"].map(_person_key)) if k and n != matched}
         shared = sorted(others & known_coauthors)
         co_pts = 0.5 if len(shared) >= 2 else 0.35 if shared else 0.0
@@ -116,17 +127,10 @@ def attribute_works(
     return pd.DataFrame(rows, columns=AUTHOR_WORK_COLUMNS)
 
 
-def resolve_authorships(authorships: pd.DataFrame, author_works: pd.DataFrame, authors: pd.DataFrame) -> pd.DataFrame:
-    """Return authorships with `resolved_author_id`: the tracked author at each position, if any.
-
-    OpenAlex ids resolve directly; for works attributed on name evidence, the position whose
-    printed name matched gets the author.
-    """
-    out = authorships.copy()
-    tracked = set(authors["author_id"])
-    out["resolved_author_id"] = out["openalex_author_id"].where(out["openalex_author_id"].isin(tracked))
-    by_name = author_works[author_works["is_attributed"] & author_works["matched_name"].notna()]
-    for aid, wid, name in zip(by_name["author_id"], by_name["work_id"], by_name["matched_name"]):
-        hit = (out["work_id"] == wid) & (out["author_name"] == name) & out["resolved_author_id"].isna()
-        out.loc[hit, "resolved_author_id"] = aid
-    return out
+def _other_author_at_name(ships: pd.DataFrame, matched: str, own_ids: set[str]) -> tuple[str, int] | None:
+    """Return (OpenAlex author id, position) where an OpenAlex copy of the work prints `matched` for another author."""
+    known = ships[ships["openalex_author_id"].notna() & ~ships["openalex_author_id"].isin(own_ids)]
+    for author_id, name, position in zip(known["openalex_author_id"], known["author_name"], known["position"]):
+        if name_match_score(name, matched) >= 0.8:
+            return author_id, int(position)
+    return None

@@ -35,7 +35,7 @@ from itertools import combinations
 import pandas as pd
 from rapidfuzz import fuzz
 
-from transforms.normalize import fold, normalize_title, title_tokens
+from transforms.normalize import family_key, normalize_title, title_tokens
 from transforms.staging import Staged
 
 __all__ = ["record_features", "candidate_pairs", "find_links", "blocking_keys", "doi_families", "LINK_COLUMNS",
@@ -152,9 +152,8 @@ def record_features(staged: Staged) -> dict[str, _Record]:
     """Return what the rules compare, per record."""
     fam: dict[str, list[str]] = {}
     for key, name in zip(staged.authorships["record_key"], staged.authorships["author_name"]):
-        folded = fold(name)
-        if folded:
-            fam.setdefault(key, []).append(folded.split()[-1])
+        if family := family_key(name):
+            fam.setdefault(key, []).append(family)
     dois: dict[str, set] = {}
     ids = staged.identifiers
     for key, value in zip(ids.loc[ids["scheme"] == "doi", "record_key"], ids.loc[ids["scheme"] == "doi", "value"]):

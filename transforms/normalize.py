@@ -9,8 +9,11 @@ import html
 import math
 import re
 import unicodedata
+from functools import lru_cache
 
+from nameparser import HumanName
 from pylatexenc.latex2text import LatexNodes2Text
+from rapidfuzz import fuzz
 
 __all__ = [
     "clean_text",
@@ -21,6 +24,7 @@ __all__ = [
     "title_tokens",
     "normalize_person_name",
     "name_parts",
+    "family_key",
     "name_match_score",
     "arxiv_id",
     "is_arxiv_url",
@@ -173,29 +177,63 @@ def normalize_person_name(value) -> str | None:
     return clean_text(text)
 
 
-def name_parts(value) -> tuple[list[str], str] | None:
-    """Return (folded given-name tokens, folded family name) of a person name, or None."""
-    folded = fold(normalize_person_name(value))
-    if not folded:
+_PARTICLES = frozenset("van von der den de del della di da du la le lo ter ten dos das".split())
+
+
+@lru_cache(maxsize=200_000)
+def _parsed_name(text: str) -> tuple[tuple[str, ...], str, str] | None:
+    """(folded given-name tokens, compact family name, compact family name without particles) of a name."""
+    human = HumanName(text)
+    last = human.last or human.first
+    given = " ".join(p for p in (human.first if human.last else "", human.middle) if p)
+    family = fold(last)
+    if not family:
         return None
-    tokens = folded.split()
-    if len(tokens) == 1:
-        return [], tokens[0]
-    return tokens[:-1], tokens[-1]
+    tokens = family.split()
+    bare = [t for t in tokens if t not in _PARTICLES] or tokens
+    return tuple((fold(given) or "").split()), "".join(tokens), "".join(bare)
+
+
+def name_parts(value) -> tuple[list[str], str] | None:
+    """Return (folded given-name tokens, folded family name) of a person name, or None.
+
+    A real name parser (nameparser) finds the family name, so particles and suffixes are
+    handled ('Juan de la Cruz' -> 'delacruz', 'Martin Luther King Jr.' -> 'king'), and the family
+    name is compacted so spellings agree ('Le Cun' / 'LeCun', 'Al-Shuhail' / 'Alshuhail').
+    """
+    text = normalize_person_name(value)
+    parsed = _parsed_name(text) if text else None
+    return (list(parsed[0]), parsed[1]) if parsed else None
+
+
+def family_key(value) -> str | None:
+    """Return the compact folded family name of a person name ('Yann Le Cun' -> 'lecun'), or None."""
+    parts = name_parts(value)
+    return parts[1] if parts else None
+
+
+def _same_family(a: tuple, b: tuple) -> bool:
+    if a[1] == b[1] or a[2] == b[2]:
+        return True
+    return min(len(a[1]), len(b[1])) >= 6 and fuzz.ratio(a[1], b[1]) >= 92  # one slip in a long name
 
 
 def name_match_score(a, b) -> float:
     """Return how well two printed names denote one person: 1 same, 0.8 reordered, 0.5 initials, 0 no."""
-    pa, pb = name_parts(a), name_parts(b)
+    ta, tb = normalize_person_name(a), normalize_person_name(b)
+    pa, pb = (_parsed_name(ta) if ta else None), (_parsed_name(tb) if tb else None)
     if not pa or not pb:
         return 0.0
-    if pa == pb:
+    if _same_family(pa, pb) and pa[0] == pb[0]:
         return 1.0
-    if sorted(pa[0] + [pa[1]]) == sorted(pb[0] + [pb[1]]):
+    fa, fb = fold(ta) or "", fold(tb) or ""
+    if sorted(fa.split()) == sorted(fb.split()):
         return 0.8  # "Liu Boxiao" / "Boxiao Liu"
-    if pa[1] != pb[1] or not pa[0] or not pb[0]:
+    if not _same_family(pa, pb) or not pa[0] or not pb[0]:
         return 0.0
     ga, gb = pa[0], pb[0]
+    if "".join(ga) == "".join(gb):
+        return 1.0  # "Jean-Pierre" / "Jean Pierre"
     # Initials compatible: "J. Priem" / "Jason Priem", "J Q Public" / "John Q. Public".
     if ga[0][0] == gb[0][0] and (len(ga[0]) == 1 or len(gb[0]) == 1):
         return 0.5

@@ -19,7 +19,6 @@ from transforms.normalize import (
     dois_in,
     find_code_url,
     is_arxiv_url,
-    fold,
     normalize_doi,
     normalize_orcid,
     normalize_person_name,
@@ -245,7 +244,6 @@ def stage_records(openalex_works: list[dict], arxiv_entries: list[dict]) -> Stag
         references=_frame(out["references"], REFERENCE_COLUMNS).drop_duplicates(ignore_index=True),
     )
     staged.records["publication_year"] = staged.records["publication_year"].astype("Int64")
-    staged.records["folded_authors"] = _folded_family_names(staged.authorships, staged.records["record_key"])
     return staged
 
 
@@ -275,16 +273,6 @@ def subset_staged(staged: Staged, record_keys: set[str]) -> Staged:
         if "record_key" in frame.columns:
             out[name] = frame[frame["record_key"].isin(record_keys)].reset_index(drop=True)
     return Staged(**out)
-
-
-def _folded_family_names(authorships: pd.DataFrame, keys: pd.Series) -> list[frozenset]:
-    """Return, per record, the set of folded family names of its authors (for overlap tests)."""
-    by_key: dict[str, set] = {}
-    for key, name in zip(authorships["record_key"], authorships["author_name"]):
-        folded = fold(name)
-        if folded:
-            by_key.setdefault(key, set()).add(folded.split()[-1])
-    return [frozenset(by_key.get(k, ())) for k in keys]
 
 
 def referenced_ids(openalex_works: list[dict]) -> list[str]:

@@ -338,6 +338,12 @@ class Warehouse:
         self.con.execute("DROP TABLE _component")
         return keys
 
+    def arxiv_ids_with_openalex_record(self, arxiv_ids: list[str]) -> set[str]:
+        """Return the arXiv ids a stored OpenAlex record already carries (no need to look them up)."""
+        return {r[0] for r in self.con.execute(
+            "SELECT DISTINCT substr(key, 7) FROM record_keys WHERE key IN (SELECT 'arxiv:' || UNNEST(?::VARCHAR[])) "
+            "AND record_key LIKE 'openalex:%'", [arxiv_ids]).fetchall()}
+
     def authors_of_records(self, record_keys: list[str]) -> list[str]:
         """Return the tracked authors any of these records was fetched for (whose attribution they touch)."""
         return [r[0] for r in self.con.execute(

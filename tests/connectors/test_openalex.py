@@ -108,6 +108,26 @@ def test_cited_work_texts_come_100_ids_per_request_with_only_the_fields_novelty_
     assert len(texts) == 149  # W1001 is gone from OpenAlex
 
 
+@responses.activate
+def test_arxiv_only_candidates_are_looked_up_100_dois_per_request_and_landed(http):
+    from connectors.openalex import WORK_FIELDS
+
+    dois = [f"10.48550/arXiv.2401.{i:05d}" for i in range(150)]
+
+    def answer(request):
+        asked = parse_qs(urlsplit(request.url).query)["filter"][0].removeprefix("doi:").split("|")
+        found = [{"id": f"https://openalex.org/W9{d[-5:]}", "doi": f"https://doi.org/{d}"} for d in asked if d.endswith("7")]
+        return 200, {}, json.dumps({"meta": {"count": len(found)}, "results": found})
+
+    responses.add_callback(responses.GET, WORKS, callback=answer)
+    works = list(OpenAlexConnector(http).iter_works_by_dois(dois + dois[:3]))
+    sizes = [len(parse_qs(urlsplit(c.request.url).query)["filter"][0].split("|")) for c in responses.calls]
+    assert sizes == [100, 50]  # 150 distinct DOIs, lower-cased, 100 OR-ed per list call
+    assert parse_qs(urlsplit(responses.calls[0].request.url).query)["select"] == [",".join(WORK_FIELDS)]
+    assert len(works) == 15 and all(w["_response_id"] for w in works)
+    assert len(http.landing.landed) == 2  # every answer landed raw
+
+
 @pytest.mark.realdata
 def test_real_work_references_and_texts_stage_for_novelty():
     from transforms.staging import referenced_ids, stage_reference_texts

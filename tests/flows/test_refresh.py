@@ -22,6 +22,8 @@ def test_backfill_of_the_sample_loads_merges_attributes_and_is_harmless_to_rerun
     con = _published(tmp_path)
     card = con.execute("SELECT * FROM profile_card WHERE author_id = 'A5000000001'").df().iloc[0]
     assert (card.works_count, card.h_index, card.cited_by_count, card.field) == (6, 5, 107, "CV")
+    # The per-year bars never add up to more than the header's total (each work's series is its counted copy's).
+    assert sum(y["cited_by_count"] for y in card.citations_by_year) <= card.cited_by_count
     # The big-team work came back whole from the singleton.
     assert con.execute("SELECT author_count FROM works WHERE doi = '10.1109/tpami.2024.0000001'").fetchone()[0] == 120
     assert con.execute("SELECT count(*) FROM authorships WHERE work_id = 'doi:10.1109/tpami.2024.0000001'").fetchone()[0] == 120
@@ -40,12 +42,14 @@ def test_backfill_of_the_sample_loads_merges_attributes_and_is_harmless_to_rerun
     before = con.execute("SELECT count(*) FROM works").fetchone()[0]
     con.close()
     raw = _published(tmp_path).execute("SELECT count(*) FROM raw_responses").fetchone()[0]
-    # 14 for the authors, 1 for the texts of all 29 cited works (100 ids OR-ed per request).
-    assert raw == first["requests_made"] == 15
+    # 14 for the authors, 1 for the texts of all 29 cited works (100 ids OR-ed per request), 1 for the OpenAlex
+    # records of the arXiv-only candidates (100 DOIs OR-ed per request).
+    assert raw == first["requests_made"] == 16
 
     second = backfill_authors(SAMPLE_AUTHORS, offline_sample=True)
     assert (second["works_new"], second["works_changed"]) == (0, 0)
-    assert second["requests_made"] == 14  # a reference's text is fetched once, ever
+    # A reference's text is fetched once, ever; arXiv-only candidates OpenAlex does not know are asked again.
+    assert second["requests_made"] == 15
     assert second["scoring_version"] == first["scoring_version"] == 1
     con = _published(tmp_path)
     assert con.execute("SELECT count(*) FILTER (WHERE found), count(*) FROM reference_texts").fetchone() == (28, 29)
@@ -139,4 +143,19 @@ def test_a_reader_keeps_querying_while_a_backfill_runs_and_publishes(tmp_path):
     assert held[:3] == ["held", "1", "4"] and int(held[3]) > 20  # the old snapshot, queried throughout
     con = open_published(published)  # a new connection sees the new data
     assert con.execute("SELECT count(*), sum(works_count) FROM profile_card").fetchone() == (2, 10)
+    con.close()
+
+
+def test_a_namesakes_paper_found_by_a_doi_lookup_is_kept_off_the_page(tmp_path):
+    # Alone, Boxiao Liu (CV)'s arXiv name search brings the physicist's lattice paper; its DOI lookup finds the
+    # OpenAlex record that gives that name to another author, which keeps it off the page whatever the name says.
+    summary = backfill_author("A5000000001", offline_sample=True)
+    assert summary["status"] == "succeeded"
+    con = _published(tmp_path)
+    method, evidence = con.execute(
+        "SELECT aw.method, aw.evidence FROM author_works aw JOIN record_works r USING (work_id) "
+        "WHERE aw.author_id = 'A5000000001' AND r.record_key = 'arxiv:2306.05678'").fetchone()
+    assert method == "other_openalex_author" and '"openalex_author_id": "A5000000003"' in evidence
+    assert con.execute("SELECT count(*) FROM raw_responses WHERE url LIKE '%filter=doi:10.48550%'").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM source_records WHERE record_key = 'openalex:W5000000032'").fetchone()[0] == 1
     con.close()

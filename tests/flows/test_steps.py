@@ -7,6 +7,7 @@ batches built from saved responses: the bundled sample and real author lists.
 import datetime as dt
 import itertools
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -136,6 +137,12 @@ def test_real_co_author_lists_in_any_order_and_halves_converge(tmp_path):
         _run(wh, [b], 0)
         _run(wh, [a], 1)
         _assert_same(union, _content(wh))
+        # What a page shows of real lists: no markup or escaped entity left in any title, and no
+        # work whose per-year citations add up to more than its count.
+        titles = [r[0] for r in wh.con.execute("SELECT title FROM works WHERE title IS NOT NULL").fetchall()]
+        assert len(titles) > 60 and [t for t in titles if re.search(r"</?[a-z][\w:]*[ >/]|&[a-z]+;|&#\d+;", t, re.I)] == []
+        assert wh.con.execute("SELECT count(*) FROM works w JOIN (SELECT work_id, sum(cited_by_count) AS s FROM "
+                              "citations_by_year GROUP BY 1) c USING (work_id) WHERE c.s > w.cited_by_count").fetchone()[0] == 0
     with _warehouse(tmp_path, "halves") as wh:
         half = len(a.openalex_works) // 2
         # The second half first, then the rest: the author's page must hold every work, not the last half.

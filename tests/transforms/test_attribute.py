@@ -48,3 +48,21 @@ def test_openalex_ids_decide_and_arxiv_only_needs_evidence():
     assert int(author_works["is_attributed"].sum()) == 3
     # The name printed on the attributed arXiv-only work resolves the author next time.
     assert names.to_dict("records") == [{"author_id": "A1", "scheme": "arxiv_name", "value": "Boxiao Liu"}]
+
+
+def test_openalex_naming_someone_else_at_that_name_wins_over_any_name_evidence():
+    me = [("Boxiao Liu", "A1"), ("Yu Liu", "A2"), ("Hang Zhou", "A3")]
+    oa = [_oa("W1", "2201.00001", me), _oa("W2", "2201.00002", me)]
+    # The arXiv-only candidate shares two co-authors and the category (confidence 1.0 on names alone), but
+    # OpenAlex's record of the same arXiv paper gives that position to another Boxiao Liu.
+    entry = _entry("2301.00003", "A namesake's paper", ["Boxiao Liu", "Yu Liu", "Hang Zhou"], "cs.CV")
+    counterpart = _oa("W9", "2301.00003", [("Boxiao Liu", "A9"), ("Yu Liu", None), ("Hang Zhou", None)])
+    staged = stage_records(oa + [counterpart], [_entry("2201.00001", "Paper W1", ["Boxiao Liu"], "cs.CV"), entry])
+    derived = derive_works(staged, NO_PRIOR)
+    candidates = pd.DataFrame({"author_id": "A1", "record_key": ["openalex:W1", "openalex:W2", "arxiv:2301.00003"]})
+    identity = {"author_id": "A1", "display_name": "Boxiao Liu", "orcid": None, "openalex_ids": ["A1"], "name_variants": []}
+    aw = attribute_authors([identity], candidates, derived.record_works, staged)[0].set_index("work_id")
+    row = aw.loc["arxiv:2301.00003"]
+    assert (row.method, row.confidence, bool(row.is_attributed)) == ("other_openalex_author", 0.0, False)
+    assert json.loads(row.evidence) == {"matched_name": "Boxiao Liu", "name_match": 0.3, "openalex_author_id": "A9",
+                                        "position": 1}

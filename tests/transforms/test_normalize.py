@@ -103,3 +103,20 @@ def test_abstract_keeps_repeated_words_in_place():
 ])
 def test_code_links(text, url):
     assert find_code_url(text) == url
+
+
+@pytest.mark.parametrize("a, b, score", [
+    ("Yann LeCun", "Yann Le Cun", 1.0),
+    ("Abdullah Al-Shuhail", "Abdullah Alshuhail", 1.0),
+    ("Juan de la Cruz", "Juan De La Cruz", 1.0),
+    ("Ludwig van Beethoven", "Ludwig Beethoven", 1.0),
+    ("Martin Luther King Jr.", "Martin Luther King", 1.0),
+    ("Liu, Boxiao", "Boxiao Liu", 1.0),
+    ("Liu Boxiao", "Boxiao Liu", 0.8),
+    ("J. Priem", "Jason Priem", 0.5),
+    ("Jean-Pierre Dupont", "Jean Pierre Dupont", 1.0),
+    ("Boxiao Liu", "Bo Xiao", 0.0),
+    ("Hang Zhou", "Hang Zhao", 0.0),
+])
+def test_names_are_parsed_and_compared_fuzzily(a, b, score):
+    assert name_match_score(a, b) == score
