@@ -23,6 +23,7 @@ from scholarflow.wiring import Clients
 from transforms.assemble import AuthorInput, Batch, arxiv_only_ids, assemble, attribute_authors
 from transforms.curation import work_constraints
 from transforms.dedupe import derive_works
+from transforms.links import MAX_BLOCK
 from transforms.authors import choose_author, require_live_author
 from transforms.normalize import normalize_orcid, normalize_person_name, openalex_short_id
 from transforms.scores import FORMULA_VERSION, ScoringInputs, score
@@ -153,7 +154,7 @@ def rederive(warehouse: Warehouse, record_keys: list[str], run_id: str, now: dat
 
 def _derive(warehouse: Warehouse, seeds: list[str], fresh: Staged | None, run_id: str, now: datetime,
             fail_after: str | None = None) -> tuple[LoadResult, dict]:
-    component = warehouse.component(seeds)
+    component = warehouse.component(seeds, max_block=MAX_BLOCK)
     authors = warehouse.authors_of_records(component)
     candidates = warehouse.candidate_records(authors)
     # Every record attribution reads: the re-clustered ones, and those of the authors' other works.

@@ -109,13 +109,16 @@ def _version_rank(records: pd.DataFrame) -> pd.Series:
     return records["is_preprint"].astype(int).where(~secondary, 2)
 
 
-def _canonical_ids(identifiers: pd.DataFrame) -> list[str]:
-    """Return the readable ids a cluster could take, best first: 'arxiv:…', then the best-ranked
-    copy's 'doi:…', then 'openalex:…' (identifiers come ranked)."""
-    out = []
-    for scheme in ("arxiv", "doi", "openalex"):
-        out += [f"{scheme}:{v}" for v in identifiers.loc[identifiers["scheme"] == scheme, "value"]]
-    return list(dict.fromkeys(out))
+_SCHEME_ORDER = {"arxiv": 0, "doi": 1, "openalex": 2}
+
+
+def _readable_ids(ids: pd.DataFrame) -> dict:
+    """Return cluster -> the readable ids it could take, best first: 'arxiv:…', then the best-ranked
+    copy's 'doi:…', then 'openalex:…' (`ids` come ranked)."""
+    usable = ids[ids["scheme"].isin(_SCHEME_ORDER)].assign(_order=lambda d: d["scheme"].map(_SCHEME_ORDER))
+    usable = usable.sort_values(["cluster", "_order"], kind="stable")
+    usable = usable.assign(label=usable["scheme"] + ":" + usable["value"]).drop_duplicates(["cluster", "label"])
+    return usable.groupby("cluster", sort=False)["label"].agg(list).to_dict()
 
 
 def _new_id(candidates: list[str], members: list[str], taken: set[str]) -> str:
@@ -145,7 +148,7 @@ def assign_work_ids(staged: Staged, clusters: pd.DataFrame, prior: pd.DataFrame,
         .sort_values(["_rank", "value"], kind="stable")
     )
     members = clusters.groupby("cluster")["record_key"].agg(sorted).to_dict()
-    readable = {c: _canonical_ids(g) for c, g in ids.groupby("cluster", sort=False)}
+    readable = _readable_ids(ids)
     canonical = {c: (readable.get(c) or [None])[0] for c in members}
 
     # Each stored id is claimed by the cluster holding most of its records (ties: the lowest cluster key).

@@ -139,6 +139,8 @@ class _Record:
     families: frozenset  # folded family names
     n_authors: int
     abstract: str
+    doi_keys: frozenset = frozenset()  # doi_families of its DOIs and title
+    suffixes: frozenset = frozenset()  # specific DOI suffixes
 
 
 def _pages(first, last) -> int | None:
@@ -178,6 +180,9 @@ def record_features(staged: Staged) -> dict[str, _Record]:
             no_doi_repository=doi is None and r["source"] == "openalex" and source_type in (None, "repository"),
             families=frozenset(fam.get(r["record_key"], ())), n_authors=int(r["author_count"] or 0),
             abstract=r["abstract"] if isinstance(r["abstract"], str) else "",
+            doi_keys=frozenset(f for d in dois.get(r["record_key"], ()) for f in doi_families(d)) | frozenset(
+                doi_families(None, title)),
+            suffixes=frozenset(x for d in dois.get(r["record_key"], ()) if (x := _suffix_key(d))),
         )
     return out
 
@@ -206,14 +211,38 @@ def blocking_keys(staged: Staged, features: dict[str, _Record] | None = None) ->
     return pd.DataFrame(rows, columns=["record_key", "key"]).drop_duplicates(ignore_index=True)
 
 
-def candidate_pairs(keys: pd.DataFrame) -> list[tuple[str, str]]:
-    """Return the record pairs that share a blocking key (keys held by more than MAX_BLOCK records propose none)."""
-    pairs: set[tuple[str, str]] = set()
-    for _, members in keys.groupby("key")["record_key"]:
-        unique = sorted(set(members))
-        if 1 < len(unique) <= MAX_BLOCK:
-            pairs.update(combinations(unique, 2))
-    return sorted(pairs)
+def candidate_pairs(keys: pd.DataFrame, features: dict[str, _Record] | None = None) -> dict[tuple[str, str], bool]:
+    """Return the record pairs that share a blocking key, each with whether only the author-set key proposed it.
+
+    Keys held by more than MAX_BLOCK records propose none. An author set alone can only serve the
+    two rules that compare a copy with the published paper (`repository_copy`,
+    `preprint_revised_title`), so it pairs a preprint or repository copy with another record only.
+    """
+    pairs: dict[tuple[str, str], bool] = {}
+    grouped = keys.groupby("key")["record_key"].agg(lambda s: sorted(set(s)))
+    for key, members in grouped.items():
+        if not 1 < len(members) <= MAX_BLOCK:
+            continue
+        by_authors = key.startswith("au:")
+        for pair in combinations(members, 2):
+            if by_authors:
+                if pair in pairs:
+                    continue
+                if features is not None and not _author_set_pair(features[pair[0]], features[pair[1]]):
+                    continue
+                pairs[pair] = True
+            else:
+                pairs[pair] = False
+    return dict(sorted(pairs.items()))
+
+
+def _author_set_pair(a: _Record, b: _Record) -> bool:
+    """Whether a pair proposed only by its author set can meet a rule that needs no shared title words."""
+    return _copy_and_paper(a, b) or _copernicus_pair(a, b)
+
+
+def _copy_and_paper(a: _Record, b: _Record) -> bool:
+    return a.kind == b.kind == "paper" and (a.preprint != b.preprint or a.no_doi_repository != b.no_doi_repository)
 
 
 def _harmonize(a: _Record, b: _Record) -> tuple[str, str]:
@@ -285,12 +314,10 @@ def _evidence(a: _Record, b: _Record, **extra) -> dict:
 
 
 def _identifier_link(a: _Record, b: _Record) -> tuple[str, float, dict] | None:
-    fams_a = {f for d in a.dois for f in doi_families(d)} | set(doi_families(None, a.title))
-    fams_b = {f for d in b.dois for f in doi_families(d)} | set(doi_families(None, b.title))
-    if shared := sorted(fams_a & fams_b):
+    if shared := sorted(a.doi_keys & b.doi_keys):
         if a.families & b.families or not (a.families and b.families):
             return "doi_family", 1.0, {"family": shared[0], "dois": [a.doi, b.doi]}
-    suffixes = {_suffix_key(d) for d in a.dois} & {_suffix_key(d) for d in b.dois} - {None}
+    suffixes = a.suffixes & b.suffixes
     if suffixes and fuzz.ratio(*_harmonize(a, b)) >= 80 and _authors_agree(a, b):
         return "doi_family", 0.95, {"doi_suffix": sorted(suffixes)[0], "dois": [a.doi, b.doi]}
     return None
@@ -310,8 +337,15 @@ def _title_link(a: _Record, b: _Record) -> tuple[str, float, dict] | None:
     if ratio >= TITLE_MIN_RATIO and people and _years_close(a, b) and not _words_differ_in_substance(wa, wb):
         return "title_authors", ratio / 100, _evidence(a, b, title_ratio=round(ratio, 1),
                                                       shared_family_names=sorted(a.families & b.families))
-    if a.kind != "paper" or not _same_people(a, b):
+    return _copy_link(a, b, wa, wb)
+
+
+def _copy_link(a: _Record, b: _Record, wa: str | None = None, wb: str | None = None) -> tuple[str, float, dict] | None:
+    """The two rules for a copy and the paper by exactly the same people: a repository copy, a revised preprint."""
+    if not _copy_and_paper(a, b) or not _same_people(a, b) or not a.tokens or not b.tokens:
         return None
+    if wa is None:
+        wa, wb = _harmonize(a, b)
     contained = fuzz.token_set_ratio(wa, wb)
     if ((a.no_doi_repository != b.no_doi_repository) and contained == 100 and min(len(a.tokens), len(b.tokens)) >= 5
             and _years_close(a, b, preprint_slack=1)):
@@ -345,9 +379,12 @@ def find_links(staged: Staged, features: dict[str, _Record] | None = None,
         shared = ids[(ids["scheme"] == scheme) & ids["value"].duplicated(keep=False)]
         for value, members in shared.groupby("value")["record_key"].agg(lambda s: sorted(set(s))).items():
             rows += [(members[0], other, f"shared_{scheme}", 1.0, {scheme: value}) for other in members[1:]]
-    for ka, kb in candidate_pairs(keys):
+    for (ka, kb), by_authors_only in candidate_pairs(keys, features).items():
         a, b = features[ka], features[kb]
-        found = _identifier_link(a, b) or _title_link(a, b)
+        if by_authors_only:
+            found = _title_link(a, b) if _copernicus_pair(a, b) else _copy_link(a, b)
+        else:
+            found = _identifier_link(a, b) or _title_link(a, b)
         if found:
             rows.append((ka, kb, found[0], found[1], found[2]))
     out = pd.DataFrame([(a, b, rule, round(float(score), 4), json.dumps(ev, sort_keys=True, ensure_ascii=False))

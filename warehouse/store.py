@@ -309,7 +309,7 @@ class Warehouse:
                         "DO UPDATE SET last_run_id = excluded.last_run_id")
             self._unregister("stg")
 
-    def component(self, record_keys: list[str]) -> list[str]:
+    def component(self, record_keys: list[str], max_block: int = 100) -> list[str]:
         """Return every stored record that can end up in one work with any of `record_keys`.
 
         The closure of "shares a linking key with" and "is in the same work as": what a new
@@ -320,10 +320,13 @@ class Warehouse:
                          [sorted(set(record_keys))])
         size = len(set(record_keys))
         while True:
-            self.con.execute("""
+            # A key held by more than `max_block` records links nothing (transforms/links.py), so it spreads nothing.
+            self.con.execute(f"""
                 INSERT INTO _component
-                SELECT DISTINCT k2.record_key FROM record_keys k1 JOIN record_keys k2 USING (key)
-                WHERE k1.record_key IN (SELECT record_key FROM _component)
+                SELECT DISTINCT k2.record_key
+                FROM (SELECT DISTINCT key FROM record_keys WHERE record_key IN (SELECT record_key FROM _component)) k1
+                JOIN record_keys k2 USING (key)
+                WHERE k1.key NOT IN (SELECT key FROM record_keys GROUP BY key HAVING count(*) > {int(max_block)})
                   AND k2.record_key NOT IN (SELECT record_key FROM _component)
                 UNION
                 SELECT w2.record_key FROM record_works w1 JOIN record_works w2 USING (work_id)
