@@ -16,7 +16,7 @@ from pathlib import Path
 from connectors.arxiv import parse_feed
 from scholarflow.errors import InputFileError
 
-__all__ = ["SavedPayload", "read_saved"]
+__all__ = ["SavedPayload", "read_saved", "parse_saved"]
 
 _MAX_BYTES = 512 * 1024 * 1024
 
@@ -115,6 +115,16 @@ def _from_bytes(path: str, data: bytes) -> SavedPayload:
     return payload
 
 
+def parse_saved(label: str, data: bytes) -> SavedPayload:
+    """Return the records in a response body (as landed, or as saved), or raise InputFileError naming `label`."""
+    try:
+        payload = _from_bytes(label, data)
+        payload.raw = data
+        return payload
+    except (ValueError, UnicodeDecodeError, EOFError, OSError) as exc:
+        raise InputFileError(label, f"not a recognised OpenAlex or arXiv response: {exc}") from None
+
+
 def read_saved(path: str | Path) -> SavedPayload:
     """Return the records in a saved response file, or raise InputFileError naming the file."""
     p = Path(path)
@@ -126,9 +136,4 @@ def read_saved(path: str | Path) -> SavedPayload:
         raise
     except OSError as exc:
         raise InputFileError(str(p), f"can't read it ({exc.strerror or exc})") from None
-    try:
-        payload = _from_bytes(str(p), data)
-        payload.raw = data
-        return payload
-    except (ValueError, UnicodeDecodeError, EOFError, OSError) as exc:
-        raise InputFileError(str(p), f"not a recognised OpenAlex or arXiv response: {exc}") from None
+    return parse_saved(str(p), data)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["LandedResponse", "RawLanding"]
+__all__ = ["LandedResponse", "RawLanding", "read_landed"]
 
 
 @dataclass(frozen=True)
@@ -90,3 +90,8 @@ class RawLanding:
         """Return the index rows of everything landed by this run so far."""
         return [r.index_row() for r in self.landed]
 
+
+def read_landed(root: Path, rel_path: str) -> bytes:
+    """Return the body of a landed response (`raw_responses.path`, relative to the landing root)."""
+    with gzip.open(Path(root) / rel_path, "rb") as fh:
+        return fh.read()

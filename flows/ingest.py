@@ -10,7 +10,7 @@ from prefect import flow, get_run_logger
 from connectors.files import SavedPayload, read_saved
 from connectors.landing import RawLanding
 from connectors.openalex import openalex_author_key
-from flows.steps import load_and_publish, new_run_id
+from flows.steps import load_and_publish, new_run_id, restore_records
 from scholarflow.errors import UserError
 from scholarflow.settings import Settings
 from transforms.assemble import author_from_saved
@@ -44,6 +44,8 @@ def ingest_files(paths: list[str], author: str | None = None, warehouse: str | N
     author_id = openalex_author_key(author) if author else None
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
         wh.start_run(run_id, "ingest-files", "operator", started, 1 if author_id else 0)
+        if wh.needs_records():  # an older warehouse: its records first, from its own raw landing
+            restore_records(wh, settings.raw_dir, run_id, started)
         wh.load_raw_index(landing.index_rows())
         works = [w for p in payloads for w in p.openalex_works]
         entries = [e for p in payloads for e in p.arxiv_entries]

@@ -15,7 +15,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.states import Failed
 
 from flows.steps import (fetch_arxiv_counterparts, fetch_author, fetch_reference_texts, load_and_publish, new_run_id,
-                         resolve_author)
+                         resolve_author, restore_records)
 from scholarflow.errors import ScholarflowError
 from scholarflow.settings import SAMPLE_DIR, Settings
 from scholarflow.wiring import make_clients
@@ -47,6 +47,7 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
     clients = make_clients(settings, run_id, replay_dir=SAMPLE_DIR if offline_sample else None)
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
         wh.start_run(run_id, flow_name, triggered_by, started, len(author_keys))
+        restored = restore_records(wh, settings.raw_dir, run_id, started) if wh.needs_records() else {}
         inputs, errors, failures = [], [], []
         for key in author_keys:
             try:
@@ -62,7 +63,7 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
         counterparts = fetch_arxiv_counterparts(clients, wh, inputs, errors) if inputs else []
         wh.load_raw_index(clients.landing.index_rows())
         counts = {"authors_failed": len(failures), "requests_made": clients.http.requests_made,
-                  "records_fetched": sum(len(a.openalex_works) + len(a.arxiv_entries) for a in inputs)}
+                  "records_fetched": sum(len(a.openalex_works) + len(a.arxiv_entries) for a in inputs), **restored}
         status = "failed" if failures and not inputs else "partial" if errors else "succeeded"
         status = load_and_publish(wh, run_id, started, status, counts, errors, inputs, extra_openalex_works=counterparts,
                                   reference_texts=references)

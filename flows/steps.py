@@ -10,17 +10,20 @@ import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
+from pathlib import Path
 from typing import Iterator
 
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from connectors.files import parse_saved
+from connectors.landing import read_landed
 from connectors.openalex import openalex_author_key, orcid_key
-from scholarflow.errors import FetchError
+from scholarflow.errors import FetchError, InputFileError
 from scholarflow.settings import load_scoring_config
 from scholarflow.wiring import Clients
-from transforms.assemble import AuthorInput, Batch, arxiv_only_ids, assemble, attribute_authors
+from transforms.assemble import AuthorInput, Batch, arxiv_only_ids, assemble, attribute_authors, inputs_from_landing
 from transforms.curation import work_constraints
 from transforms.dedupe import derive_works
 from transforms.links import MAX_BLOCK
@@ -31,7 +34,7 @@ from transforms.staging import (Staged, concat_staged, referenced_ids, stage_ref
                                 subset_staged)
 from warehouse import LoadResult, Warehouse
 
-__all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_texts", "fetch_arxiv_counterparts", "transform_run", "store_and_derive", "rederive", "load_run",
+__all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_texts", "fetch_arxiv_counterparts", "transform_run", "store_and_derive", "rederive", "restore_records", "load_run",
            "score_warehouse", "publish_warehouse", "recorded_run", "load_and_publish"]
 
 
@@ -146,6 +149,36 @@ def store_and_derive(warehouse: Warehouse, batch: Batch, run_id: str, now: datet
         return _derive(warehouse, list(batch.source_records["record_key"]), batch.staged, run_id, now, fail_after)
 
 
+def restore_records(warehouse: Warehouse, raw_dir: Path, run_id: str, now: datetime) -> dict:
+    """Store the records of every landed response and derive works from them, once, in an older warehouse.
+
+    A warehouse written before records were stored holds works but no records; its raw landing
+    holds every response it ever fetched. Re-parsing those (no network) stores the records and the
+    authors they were fetched for; works keep their ids; attribution keeps every work an author had.
+    """
+    log = get_run_logger()
+    responses, unreadable = [], 0
+    for row in warehouse.landed_responses().to_dict("records"):
+        try:
+            payload = parse_saved(row["url"], read_landed(raw_dir, row["path"]))
+        except (InputFileError, OSError) as exc:
+            unreadable += 1
+            log.warning("landed response not re-parsed: %s", exc)
+            continue
+        responses.append({"url": row["url"], "fetched_at": row["fetched_at"], "openalex_works": payload.openalex_works,
+                          "openalex_authors": payload.openalex_authors, "arxiv_entries": payload.arxiv_entries})
+    inputs, works, entries = inputs_from_landing(responses, warehouse.author_names())
+    batch = assemble(inputs, works, entries)
+    with warehouse.transaction():
+        warehouse.store_batch(batch, run_id, now)
+        kept = warehouse.keep_earlier_candidates(run_id)
+        result, stats = _derive(warehouse, list(batch.source_records["record_key"]), batch.staged, run_id, now)
+    log.info("records restored from %d landed responses (%d unreadable): %d records, %d works, %d earlier candidates kept",
+             len(responses), unreadable, len(batch.source_records), stats["works"], kept)
+    return {"responses_reparsed": len(responses), "responses_unreadable": unreadable,
+            "records_restored": len(batch.source_records), "works": stats["works"]}
+
+
 def rederive(warehouse: Warehouse, record_keys: list[str], run_id: str, now: datetime) -> tuple[LoadResult, dict]:
     """Re-derive the works and attribution of these stored records from the warehouse alone (after a work curation)."""
     with warehouse.transaction():
@@ -164,9 +197,9 @@ def _derive(warehouse: Warehouse, seeds: list[str], fresh: Staged | None, run_id
     staged = concat_staged(fresh, stored) if fresh is not None else stored
     in_component = staged.records["record_key"].isin(set(component))
     together, apart = work_constraints(warehouse.work_decisions(component))
-    derived = derive_works(subset_staged(staged, set(component)), warehouse.record_works(component),
-                           warehouse.work_ids_in_use(), together, apart)
-    result = warehouse.replace_works(derived, component, run_id, now, fail_after=fail_after)
+    prior = warehouse.prior_works(component)
+    derived = derive_works(subset_staged(staged, set(component)), prior, warehouse.work_ids_in_use(), together, apart)
+    result = warehouse.replace_works(derived, component, prior, run_id, now, fail_after=fail_after)
     author_works, names = attribute_authors(warehouse.identities(authors), candidates, warehouse.record_works(needed), staged)
     warehouse.replace_attribution(authors, author_works, names)
     if fail_after == "author_works":

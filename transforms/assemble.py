@@ -9,17 +9,20 @@ Scores come later still, from the whole warehouse (`transforms.scores`).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
 
 import pandas as pd
 
 from transforms.attribute import AUTHOR_WORK_COLUMNS, attribute_works
 from transforms.authors import AUTHOR_COLUMNS, stage_authors
 from transforms.dedupe import blocking_keys
-from transforms.normalize import normalize_person_name, openalex_short_id
+from transforms.normalize import fold, normalize_orcid, normalize_person_name, openalex_short_id
 from transforms.staging import Staged, stage_records
 
-__all__ = ["AuthorInput", "Batch", "assemble", "arxiv_only_ids", "attribute_authors", "author_from_saved"]
+__all__ = ["AuthorInput", "Batch", "assemble", "arxiv_only_ids", "attribute_authors", "author_from_saved",
+           "inputs_from_landing"]
 
 
 @dataclass
@@ -90,6 +93,58 @@ def arxiv_only_ids(authors: list[AuthorInput]) -> list[str]:
     oa = [w for a in authors for w in a.openalex_works]
     covered = set(stage_records(oa, []).records["arxiv_id"].dropna()) if oa else set()
     return sorted({e["arxiv_id"] for a in authors for e in a.arxiv_entries if e.get("arxiv_id")} - covered)
+
+
+_AUTHOR_FILTER = re.compile(r"author\.id:(A\d+)", re.IGNORECASE)
+_ARXIV_AUTHOR = re.compile(r'au:"([^"]+)"')
+
+
+def inputs_from_landing(responses: list[dict], author_names: dict[str, str | None]) -> tuple[list[AuthorInput], list[dict], list[dict]]:
+    """Return what the landed responses held, as runs had it: (AuthorInput per author, other OpenAlex works, other arXiv entries).
+
+    responses: {url, fetched_at, openalex_works, openalex_authors, arxiv_entries} per landed body.
+    An author's OpenAlex works list (`filter=author.id:A…`) and the arXiv search of their name
+    make their candidates; a singleton work (a list cut its authorships) replaces its cut copy;
+    the newest copy of a record wins. author_names: author id -> the name arXiv was searched for.
+    """
+    newest = sorted(responses, key=lambda r: str(r["fetched_at"]), reverse=True)
+    singles = {w["id"]: w for r in newest if urlsplit(r["url"]).path.startswith("/works/") for w in r["openalex_works"]
+               if w.get("id")}
+    by_name: dict[str, list[str]] = {}
+    for aid, name in author_names.items():
+        if name:
+            by_name.setdefault(fold(name) or "", []).append(aid)
+    works: dict[str, dict[str, dict]] = {}
+    entries: dict[str, dict[str, dict]] = {}
+    records: dict[str, dict] = {}
+    extra_works: dict[str, dict] = {}
+    extra_entries: dict[str, dict] = {}
+    for r in newest:
+        query = " ".join(v for _, v in parse_qsl(urlsplit(r["url"]).query))
+        for a in r["openalex_authors"]:
+            records.setdefault(openalex_short_id(a.get("id")), a)
+        if m := _AUTHOR_FILTER.search(query):
+            for w in r["openalex_works"]:
+                works.setdefault(m.group(1).upper(), {}).setdefault(w["id"], singles.get(w["id"], w))
+        elif m := _ARXIV_AUTHOR.search(query):
+            for aid in by_name.get(fold(m.group(1)) or "", []):
+                for e in r["arxiv_entries"]:
+                    entries.setdefault(aid, {}).setdefault(e["arxiv_id"], e)
+        elif "openalex:" in query:  # texts of cited works (reference_texts keeps them), not records
+            continue
+        else:  # DOI lookups, singletons, ingested files: records without an author to be candidates of
+            for w in r["openalex_works"]:
+                extra_works.setdefault(w["id"], w)
+            for e in r["arxiv_entries"]:
+                extra_entries.setdefault(e["arxiv_id"], e)
+    inputs = []
+    for aid in sorted(set(works) | set(entries)):
+        record = records.get(aid)
+        name = normalize_person_name(record.get("display_name")) if record else author_names.get(aid)
+        inputs.append(AuthorInput(author_id=aid, display_name=name, orcid=normalize_orcid(record.get("orcid")) if record else None,
+                                  record=record, openalex_works=list(works.get(aid, {}).values()),
+                                  arxiv_entries=list(entries.get(aid, {}).values())))
+    return inputs, list(extra_works.values()), list(extra_entries.values())
 
 
 def _payload(record: dict) -> str:

@@ -376,21 +376,64 @@ class Warehouse:
         return self.con.execute("SELECT record_key, work_id FROM record_works WHERE record_key IN "
                                 "(SELECT UNNEST(?::VARCHAR[])) ORDER BY 1", [record_keys]).df()
 
+    def needs_records(self) -> bool:
+        """Whether this warehouse was written before records were stored (works, and no record behind them)."""
+        return bool(self.con.execute("SELECT (SELECT count(*) FROM works) > 0 AND (SELECT count(*) FROM source_records) = 0"
+                                     ).fetchone()[0])
+
+    def landed_responses(self) -> pd.DataFrame:
+        """Return url, source, fetched_at, path of every landed response with a 2xx status, oldest first."""
+        return self.con.execute("SELECT url, source, fetched_at, path FROM raw_responses WHERE status BETWEEN 200 AND 299 "
+                                "ORDER BY fetched_at, response_id").df()
+
+    def author_names(self) -> dict[str, str | None]:
+        """Return author id -> display name of every stored author."""
+        return dict(self.con.execute("SELECT author_id, display_name FROM authors").fetchall())
+
+    def keep_earlier_candidates(self, run_id: str) -> int:
+        """Make the records of every work an author already had candidates of that author (once, when
+        records are first stored in an older warehouse, so nobody loses a work whose fetch can't be replayed)."""
+        rows = self.con.execute("""
+            INSERT OR IGNORE INTO author_records
+            SELECT DISTINCT aw.author_id, k.record_key, 'before_records_were_stored', ?, ?
+            FROM author_works aw JOIN work_identifiers i USING (work_id)
+            JOIN record_keys k ON k.key = i.scheme || ':' || i.value
+            RETURNING author_id""", [run_id, run_id]).fetchall()
+        return len(rows)
+
+    def prior_works(self, record_keys: list[str]) -> pd.DataFrame:
+        """Return record_key, work_id: the work each of these records belongs to now.
+
+        A record stored by this version belongs to its `record_works` row. A warehouse written
+        before records were stored holds works without records: a record with none of its own
+        takes the work that one of its identifiers already names, so the first derivation after
+        the upgrade keeps those ids (and replaces those works) instead of doubling them.
+        """
+        return self.con.execute("""
+            SELECT record_key, work_id FROM record_works WHERE record_key IN (SELECT UNNEST(?::VARCHAR[]))
+            UNION ALL
+            SELECT k.record_key, min(i.work_id) FROM record_keys k
+            JOIN work_identifiers i ON k.key = i.scheme || ':' || i.value
+            WHERE k.record_key IN (SELECT UNNEST(?::VARCHAR[]))
+              AND k.record_key NOT IN (SELECT record_key FROM record_works)
+              AND i.work_id NOT IN (SELECT work_id FROM record_works)
+            GROUP BY k.record_key
+            ORDER BY 1""", [record_keys, record_keys]).df()
+
     def work_ids_in_use(self) -> set[str]:
         """Return every id that names, or once named, a work (a new work must take none of them)."""
         return {r[0] for r in self.con.execute("SELECT work_id FROM works UNION SELECT alias_id FROM work_aliases").fetchall()}
 
-    def replace_works(self, derived, record_keys: list[str], run_id: str, now: datetime,
+    def replace_works(self, derived, record_keys: list[str], prior: pd.DataFrame, run_id: str, now: datetime,
                       fail_after: str | None = None) -> LoadResult:
-        """Replace the works of `record_keys` (whole clusters) by what was derived from them.
+        """Replace the works of `record_keys` (whole clusters; `prior` = their works now) by what was derived from them.
 
         Old works whose records all moved elsewhere disappear (their ids become aliases), so no
         work is left without records. Call inside `transaction()`.
         """
         con = self.con
         m = derived.merged
-        old = [r[0] for r in con.execute("SELECT DISTINCT work_id FROM record_works WHERE record_key IN "
-                                         "(SELECT UNNEST(?::VARCHAR[]))", [record_keys]).fetchall()]
+        old = sorted(set(prior["work_id"]))
         touched = sorted(set(old) | set(m.works["work_id"]))
         con.register("stg_works", m.works)
         try:
@@ -424,6 +467,10 @@ class Warehouse:
             # Aliases of a work that is now an alias itself point straight to the work that stands.
             self._stage("work_aliases", aliases)
             con.execute("UPDATE work_aliases SET work_id = stg.work_id FROM stg WHERE work_aliases.work_id = stg.alias_id")
+            # Candidates of authors this run does not re-attribute follow the merged work too.
+            con.execute("INSERT OR IGNORE INTO author_works BY NAME SELECT aw.* REPLACE (stg.work_id AS work_id) "
+                        "FROM author_works aw JOIN stg ON aw.work_id = stg.alias_id")
+            con.execute("DELETE FROM author_works WHERE work_id IN (SELECT alias_id FROM stg)")
             self._unregister("stg")
         gone = sorted(set(old) - set(m.works["work_id"]) - set(derived.aliases["alias_id"]))
         return LoadResult(works_new=int(new), works_changed=int(changed), rows=rows, works_removed=len(gone))

@@ -159,3 +159,23 @@ def test_a_namesakes_paper_found_by_a_doi_lookup_is_kept_off_the_page(tmp_path):
     assert con.execute("SELECT count(*) FROM raw_responses WHERE url LIKE '%filter=doi:10.48550%'").fetchone()[0] == 1
     assert con.execute("SELECT count(*) FROM source_records WHERE record_key = 'openalex:W5000000032'").fetchone()[0] == 1
     con.close()
+
+
+def test_a_warehouse_from_before_records_were_stored_gets_them_from_its_raw_landing(tmp_path):
+    backfill_authors(SAMPLE_AUTHORS, offline_sample=True)
+    settings = Settings()
+    with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
+        q = "SELECT work_id, record_count, cited_by_count FROM works ORDER BY 1"
+        works = wh.con.execute(q).fetchall()
+        cards = wh.con.execute("SELECT author_id, count(*) FROM author_works WHERE is_attributed GROUP BY 1 ORDER BY 1").fetchall()
+        # What an older warehouse looks like: works and attribution, no records behind them (its raw landing is whole).
+        for table in ("source_records", "record_keys", "record_works", "author_records", "work_links"):
+            wh.con.execute(f"DELETE FROM {table}")
+    summary = backfill_author("A5000000001", offline_sample=True)  # the first run after the upgrade
+    assert summary["status"] == "succeeded" and summary["records_restored"] == 22  # the demo's distinct records
+    con = _published(tmp_path)
+    assert con.execute(q).fetchall() == works  # every work kept its id, its records and its citations
+    assert con.execute("SELECT author_id, count(*) FROM author_works WHERE is_attributed GROUP BY 1 ORDER BY 1").fetchall() == cards
+    assert con.execute("SELECT count(*) FROM works WHERE work_id NOT IN (SELECT work_id FROM record_works)").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM work_aliases").fetchone()[0] == 0
+    con.close()

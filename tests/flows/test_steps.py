@@ -213,3 +213,22 @@ def test_a_person_splits_and_merges_works_and_every_later_run_keeps_the_decision
         _run(wh, [SAMPLE["A5000000001"]()], 2)
         assert wh.records_of_work(work) == members
         _no_orphans(wh)
+
+
+def test_a_record_whose_data_changes_splits_its_work_and_nothing_is_orphaned(tmp_path):
+    def work(wid, title, doi):
+        return {"id": f"https://openalex.org/{wid}", "title": title, "publication_year": 2024, "type": "article",
+                "doi": f"https://doi.org/{doi}", "cited_by_count": 2,
+                "authorships": [{"author": {"id": "https://openalex.org/A1", "display_name": "Ann Lee"}}]}
+
+    me = {"id": "https://openalex.org/A1", "display_name": "Ann Lee"}
+    with _warehouse(tmp_path, "w") as wh:
+        _run(wh, [AuthorInput("A1", "Ann Lee", record=me, openalex_works=[work("W1", "Cats", "10.1/cats"),
+                                                                           work("W2", "Cats", "10.1/cats")])], 0)
+        assert wh.con.execute("SELECT count(*) FROM works").fetchone()[0] == 1
+        # OpenAlex corrects W2: another paper, another DOI. Its old work must split, not keep it.
+        _run(wh, [AuthorInput("A1", "Ann Lee", record=me, openalex_works=[work("W2", "Dogs", "10.1/dogs")])], 1)
+        assert sorted(wh.con.execute("SELECT work_id, record_count FROM works").fetchall()) == [
+            ("doi:10.1/cats", 1), ("doi:10.1/dogs", 1)]
+        assert wh.con.execute("SELECT count(*) FROM author_works WHERE is_attributed").fetchone()[0] == 2
+        _no_orphans(wh)
