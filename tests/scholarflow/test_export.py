@@ -11,7 +11,6 @@ import pytest
 from flows.refresh import backfill_authors
 from scholarflow.errors import UserError
 from scholarflow.export import export_warehouse, schema_markdown, write_result
-from scholarflow.settings import Settings
 from tests.conftest import SAMPLE_AUTHORS
 from warehouse.reads import export_parquet, query
 from warehouse.store import schema_catalog
