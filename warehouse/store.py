@@ -378,8 +378,9 @@ class Warehouse:
 
     def needs_records(self) -> bool:
         """Whether this warehouse was written before records were stored (works, and no record behind them)."""
+        # fetchall, not fetchone: DuckDB refuses to register a frame while a result is unfinished.
         return bool(self.con.execute("SELECT (SELECT count(*) FROM works) > 0 AND (SELECT count(*) FROM source_records) = 0"
-                                     ).fetchone()[0])
+                                     ).fetchall()[0][0])
 
     def landed_responses(self) -> pd.DataFrame:
         """Return url, source, fetched_at, path of every landed response with a 2xx status, oldest first."""
