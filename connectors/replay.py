@@ -60,7 +60,8 @@ class ReplayAdapter(BaseAdapter):
         if parts.netloc != "api.openalex.org" or parts.path != "/works" or not query.get("filter", "").startswith("doi:"):
             return None
         wanted = [d.lower() for d in query["filter"][4:].split("|")]
-        found = [self._works_by_doi()[d] for d in wanted if d in self._works_by_doi()]
+        recorded = self._works_by_doi()
+        found = [recorded[d] for d in wanted if d in recorded]
         meta = {"count": len(found), "per_page": int(query.get("per_page", 25)), "page": 1, "next_cursor": None}
         return json.dumps({"meta": meta, "results": found}).encode()
 

@@ -23,19 +23,21 @@ from connectors.openalex import openalex_author_key, orcid_key
 from scholarflow.errors import FetchError, InputFileError
 from scholarflow.settings import load_scoring_config
 from scholarflow.wiring import Clients
-from transforms.assemble import AuthorInput, Batch, arxiv_only_ids, assemble, attribute_authors, inputs_from_landing
+from transforms.assemble import (AuthorInput, Batch, arxiv_only_ids, assemble, attribute_authors, derive_summary,
+                                 inputs_from_landing)
+from transforms.authors import choose_author, require_live_author
 from transforms.curation import work_constraints
 from transforms.dedupe import derive_works
 from transforms.links import MAX_BLOCK
-from transforms.authors import choose_author, require_live_author
 from transforms.normalize import normalize_orcid, normalize_person_name, openalex_short_id
 from transforms.scores import FORMULA_VERSION, ScoringInputs, score
 from transforms.staging import (Staged, concat_staged, referenced_ids, stage_reference_texts, stage_stored,
                                 subset_staged)
 from warehouse import LoadResult, Warehouse
 
-__all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_texts", "fetch_arxiv_counterparts", "transform_run", "store_and_derive", "rederive", "restore_records", "load_run",
-           "score_warehouse", "publish_warehouse", "recorded_run", "load_and_publish"]
+__all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_texts", "fetch_arxiv_counterparts",
+           "transform_run", "store_and_derive", "rederive", "restore_records", "load_run", "score_warehouse",
+           "publish_warehouse", "recorded_run", "load_and_publish"]
 
 
 def new_run_id(started: datetime) -> str:
@@ -137,15 +139,19 @@ def transform_run(inputs: list[AuthorInput], extra_openalex_works: list[dict] | 
 
 
 def store_and_derive(warehouse: Warehouse, batch: Batch, run_id: str, now: datetime,
-                     fail_after: str | None = None) -> tuple[LoadResult, dict]:
+                     fail_after: str | None = None, keep_earlier_candidates: bool = False) -> tuple[LoadResult, dict]:
     """Store the batch's records and re-derive every work and attribution they touch, in one transaction.
 
     Works come from all stored records of the clusters the batch touches (a new record can join,
     bridge or split works other runs made); attribution is redone for every author with a
-    candidate record among them. Returns the load result and the run summary's figures.
+    candidate record among them. `keep_earlier_candidates` (an older warehouse's first records)
+    also makes every work an author already had a candidate of theirs. Returns the load result
+    and the run summary's figures.
     """
     with warehouse.transaction():
         warehouse.store_batch(batch, run_id, now)
+        if keep_earlier_candidates:
+            warehouse.keep_earlier_candidates(run_id)
         return _derive(warehouse, list(batch.source_records["record_key"]), batch.staged, run_id, now, fail_after)
 
 
@@ -169,12 +175,9 @@ def restore_records(warehouse: Warehouse, raw_dir: Path, run_id: str, now: datet
                           "openalex_authors": payload.openalex_authors, "arxiv_entries": payload.arxiv_entries})
     inputs, works, entries = inputs_from_landing(responses, warehouse.author_names())
     batch = assemble(inputs, works, entries)
-    with warehouse.transaction():
-        warehouse.store_batch(batch, run_id, now)
-        kept = warehouse.keep_earlier_candidates(run_id)
-        result, stats = _derive(warehouse, list(batch.source_records["record_key"]), batch.staged, run_id, now)
-    log.info("records restored from %d landed responses (%d unreadable): %d records, %d works, %d earlier candidates kept",
-             len(responses), unreadable, len(batch.source_records), stats["works"], kept)
+    _, stats = store_and_derive(warehouse, batch, run_id, now, keep_earlier_candidates=True)
+    log.info("records restored from %d landed responses (%d unreadable): %d records, %d works",
+             len(responses), unreadable, len(batch.source_records), stats["works"])
     return {"responses_reparsed": len(responses), "responses_unreadable": unreadable,
             "records_restored": len(batch.source_records), "works": stats["works"]}
 
@@ -195,7 +198,6 @@ def _derive(warehouse: Warehouse, seeds: list[str], fresh: Staged | None, run_id
     have = set(fresh.records["record_key"]) if fresh is not None else set()
     stored = stage_stored(*warehouse.stored_records([k for k in needed if k not in have]))
     staged = concat_staged(fresh, stored) if fresh is not None else stored
-    in_component = staged.records["record_key"].isin(set(component))
     together, apart = work_constraints(warehouse.work_decisions(component))
     prior = warehouse.prior_works(component)
     derived = derive_works(subset_staged(staged, set(component)), prior, warehouse.work_ids_in_use(), together, apart)
@@ -204,17 +206,7 @@ def _derive(warehouse: Warehouse, seeds: list[str], fresh: Staged | None, run_id
     warehouse.replace_attribution(authors, author_works, names)
     if fail_after == "author_works":
         raise RuntimeError("injected failure after loading author_works")
-    arxiv_only = author_works[author_works["method"] == "arxiv_name_evidence"]
-    stats = {
-        "records": int(in_component.sum()),
-        "works": len(derived.merged.works),
-        "merged_duplicates": int(in_component.sum() - len(derived.merged.works)),
-        "arxiv_attributed": int(arxiv_only["is_attributed"].sum()),
-        "arxiv_rejected": int((~author_works["is_attributed"]).sum()),
-        "authors_attributed": len(authors),
-        "works_aliased": len(derived.aliases),
-    }
-    return result, stats
+    return result, derive_summary(derived, author_works, len(component), len(authors))
 
 
 @task(name="load-run", cache_policy=NO_CACHE)

@@ -315,10 +315,9 @@ def explain_work(work: str = typer.Argument(..., help="A work id, an id merged i
     """Print why a work's records are one work: each record, and every link between them with its rule and evidence."""
     import json
 
-    from transforms.normalize import arxiv_id, normalize_doi, openalex_short_id
     from warehouse.reads import explain_work as read_work, records
 
-    e = read_work(_settings(warehouse).warehouse, [work, arxiv_id(work), normalize_doi(work), openalex_short_id(work)])
+    e = read_work(_settings(warehouse).warehouse, _work_refs(work))
     w, out = e["work"], _out()
     out.print(f"[bold]{escape(w['title'] or 'untitled')}[/bold] ({w['work_id']}): {w['work_type']}, "
               f"{_num(w['publication_year'])}, {escape(_num(w['venue']))}; {w['cited_by_count']} citations; "
@@ -362,11 +361,25 @@ def rescore(config: Optional[Path] = typer.Option(None, "--config", help="A scor
                  f"{summary['scoring_version']}{' (new)' if summary['new_version'] else ' (unchanged)'}, run {summary['run_id']}")
 
 
+def _work_refs(ref: str) -> list[str]:
+    """The ways a user may name a work: its id, an alias, an arXiv id (any version), a DOI, a W… id."""
+    from transforms.normalize import arxiv_id, normalize_doi, openalex_short_id
+
+    return [ref, arxiv_id(ref), normalize_doi(ref), openalex_short_id(ref)]
+
+
+def _find_work(wh, ref: str) -> str:
+    """Return the work `ref` names in the working warehouse, or stop with one line."""
+    found = wh.find_work(_work_refs(ref))
+    if not found:
+        raise UserError(f"no work '{ref}' in the warehouse (give a work id, arXiv id, DOI or W… id)")
+    return found
+
+
 def _curate(action: str, author: str, by: str, why: str, warehouse: Optional[Path], work: str | None = None,
             other: str | None = None) -> None:
     from flows.rescore import rescore as rescore_flow
     from transforms.curation import curation_row
-    from transforms.normalize import arxiv_id, normalize_doi, openalex_short_id
     from warehouse import Warehouse
 
     settings = _settings(warehouse)
@@ -377,9 +390,7 @@ def _curate(action: str, author: str, by: str, why: str, warehouse: Optional[Pat
             raise UserError(f"no author '{author}' in the warehouse")
         work_id = other_id = None
         if work is not None:
-            work_id = wh.find_work([work, arxiv_id(work), normalize_doi(work), openalex_short_id(work)])
-            if not work_id:
-                raise UserError(f"no work '{work}' in the warehouse (give a work id, arXiv id, DOI or W… id)")
+            work_id = _find_work(wh, work)
         if other is not None:
             other_id = wh.find_author(other)
             if not other_id:
@@ -445,20 +456,12 @@ def _record_key(ref: str) -> str:
 def _curate_works(action: str, work: str, refs: list[str], by: str, why: str, warehouse: Optional[Path]) -> None:
     from flows.rescore import rederive_works
     from transforms.curation import curation_row
-    from transforms.normalize import arxiv_id, normalize_doi, openalex_short_id
     from warehouse import Warehouse
 
     settings = _settings(warehouse)
     _require_warehouse(settings)
-
-    def resolve(wh, ref):
-        found = wh.find_work([ref, arxiv_id(ref), normalize_doi(ref), openalex_short_id(ref)])
-        if not found:
-            raise UserError(f"no work '{ref}' in the warehouse (give a work id, arXiv id, DOI or W… id)")
-        return found
-
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
-        work_id = resolve(wh, work)
+        work_id = _find_work(wh, work)
         members = wh.records_of_work(work_id)
         if action == "split_work":
             keys = [_record_key(r) for r in refs]
@@ -467,7 +470,7 @@ def _curate_works(action: str, work: str, refs: list[str], by: str, why: str, wa
                 raise UserError(f"{', '.join(strangers)} is not a record of {work_id} (its records: {', '.join(members)})")
             keys, others = sorted(set(keys)), [m for m in members if m not in set(keys)]
         else:
-            other_id = resolve(wh, refs[0])
+            other_id = _find_work(wh, refs[0])
             if other_id == work_id:
                 raise UserError(f"{work} and {refs[0]} are already one work ({work_id})")
             keys, others = sorted(set(members) | set(wh.records_of_work(other_id))), None

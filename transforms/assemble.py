@@ -18,10 +18,10 @@ import pandas as pd
 from transforms.attribute import AUTHOR_WORK_COLUMNS, attribute_works
 from transforms.authors import AUTHOR_COLUMNS, stage_authors
 from transforms.dedupe import blocking_keys
-from transforms.normalize import fold, normalize_orcid, normalize_person_name, openalex_short_id
-from transforms.staging import Staged, stage_records
+from transforms.normalize import fold, normalize_doi, normalize_orcid, normalize_person_name, openalex_short_id
+from transforms.staging import Staged, stage_records, work_arxiv_and_dois
 
-__all__ = ["AuthorInput", "Batch", "assemble", "arxiv_only_ids", "attribute_authors", "author_from_saved",
+__all__ = ["AuthorInput", "Batch", "assemble", "arxiv_only_ids", "attribute_authors", "author_from_saved", "derive_summary",
            "inputs_from_landing"]
 
 
@@ -90,8 +90,8 @@ def arxiv_only_ids(authors: list[AuthorInput]) -> list[str]:
     For those, name evidence alone would decide; OpenAlex may know who wrote them (see
     `attribute.attribute_works`'s negative evidence), so the run looks their DOIs up.
     """
-    oa = [w for a in authors for w in a.openalex_works]
-    covered = set(stage_records(oa, []).records["arxiv_id"].dropna()) if oa else set()
+    covered = {work_arxiv_and_dois(w, normalize_doi(w.get("doi") or (w.get("ids") or {}).get("doi")))[0]
+               for a in authors for w in a.openalex_works}
     return sorted({e["arxiv_id"] for a in authors for e in a.arxiv_entries if e.get("arxiv_id")} - covered)
 
 
@@ -212,6 +212,20 @@ def assemble(
     )
 
 
+def derive_summary(derived, author_works: pd.DataFrame, records: int, authors: int) -> dict:
+    """Return the figures a run summary reports of one derivation (`records` = records re-clustered)."""
+    arxiv_only = author_works[author_works["method"] == "arxiv_name_evidence"]
+    return {
+        "records": records,
+        "works": len(derived.merged.works),
+        "merged_duplicates": records - len(derived.merged.works),
+        "arxiv_attributed": int(arxiv_only["is_attributed"].sum()),
+        "arxiv_rejected": int((~author_works["is_attributed"]).sum()),
+        "authors_attributed": authors,
+        "works_aliased": len(derived.aliases),
+    }
+
+
 def attribute_authors(identities: list[dict], author_records: pd.DataFrame, record_works: pd.DataFrame,
                       staged: Staged) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (author_works of every author in `identities`, their arxiv_name identifiers).
@@ -220,8 +234,9 @@ def attribute_authors(identities: list[dict], author_records: pd.DataFrame, reco
     author_records: every candidate record stored for those authors; record_works: record -> work
     for every record of their candidate works; staged: those records, staged.
     """
-    parts = [attribute_works(i, list(author_records.loc[author_records["author_id"] == i["author_id"], "record_key"]),
-                             record_works, staged.authorships, staged.records) for i in identities]
+    by_author = author_records.groupby("author_id")["record_key"].agg(list).to_dict()
+    parts = [attribute_works(i, by_author.get(i["author_id"], []), record_works, staged.authorships, staged.records)
+             for i in identities]
     author_works = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=AUTHOR_WORK_COLUMNS)
     author_works["is_attributed"] = author_works["is_attributed"].astype(bool)
     # Names printed on attributed arXiv works become identifiers: they resolve the author next time.

@@ -29,7 +29,7 @@ from transforms.normalize import (
     title_key,
 )
 
-__all__ = ["Staged", "stage_records", "stage_stored", "concat_staged", "subset_staged", "stage_reference_texts", "referenced_ids", "RECORD_COLUMNS", "REFERENCE_TEXT_COLUMNS"]
+__all__ = ["Staged", "stage_records", "work_arxiv_and_dois", "stage_stored", "concat_staged", "subset_staged", "stage_reference_texts", "referenced_ids", "RECORD_COLUMNS", "REFERENCE_TEXT_COLUMNS"]
 
 RECORD_COLUMNS = [
     "record_key", "source", "source_id", "title", "title_key", "publication_year", "published_on",
@@ -67,6 +67,25 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def work_arxiv_and_dois(work: dict, doi: str | None) -> tuple[str | None, set[str]]:
+    """Return (the arXiv id, the other DOIs) an OpenAlex work carries in its DOI and locations.
+
+    arXiv ids come from the 10.48550 DOI or any arXiv-hosted location; a DOI may also be written
+    only in a location (its id, landing URL or the name the source printed).
+    """
+    ax = arxiv_id(doi) if doi and doi.startswith("10.48550/") else None
+    found: set[str] = set()
+    for loc in (loc for loc in (work.get("locations") or []) if isinstance(loc, dict)):
+        for url in (loc.get("landing_page_url"), loc.get("pdf_url")):
+            if is_arxiv_url(url):
+                ax = ax or arxiv_id(url)
+        for text in (loc.get("id"), loc.get("landing_page_url"), loc.get("raw_source_name")):
+            found.update(dois_in(text))
+    for d in sorted(d for d in found if d.startswith("10.48550/")):
+        ax = ax or arxiv_id(d)
+    return ax, {d for d in found if not d.startswith("10.48550/")}
+
+
 def _openalex_rows(work: dict, out: dict[str, list]) -> None:
     wid = openalex_short_id(work.get("id"))
     key = f"openalex:{wid}"
@@ -74,18 +93,7 @@ def _openalex_rows(work: dict, out: dict[str, list]) -> None:
     doi = normalize_doi(work.get("doi") or ids.get("doi"))
     locations = [loc for loc in (work.get("locations") or []) if isinstance(loc, dict)]
     primary = work.get("primary_location") or {}
-    ax = arxiv_id(doi) if doi and doi.startswith("10.48550/") else None
-    other_dois: set[str] = set()
-    for loc in locations:
-        for url in (loc.get("landing_page_url"), loc.get("pdf_url")):
-            if is_arxiv_url(url):
-                ax = ax or arxiv_id(url)
-        # A DOI written only in a location (its id, landing URL or the name the source printed).
-        for text in (loc.get("id"), loc.get("landing_page_url"), loc.get("raw_source_name")):
-            other_dois.update(dois_in(text))
-    for d in sorted(d for d in other_dois if d.startswith("10.48550/")):
-        ax = ax or arxiv_id(d)
-    other_dois = {d for d in other_dois if not d.startswith("10.48550/")}
+    ax, other_dois = work_arxiv_and_dois(work, doi)
     abstract = abstract_from_inverted_index(work.get("abstract_inverted_index"))
     work_type = normalize_work_type(work.get("type"))
     source = primary.get("source") or {}

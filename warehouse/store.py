@@ -391,16 +391,14 @@ class Warehouse:
         """Return author id -> display name of every stored author."""
         return dict(self.con.execute("SELECT author_id, display_name FROM authors").fetchall())
 
-    def keep_earlier_candidates(self, run_id: str) -> int:
+    def keep_earlier_candidates(self, run_id: str) -> None:
         """Make the records of every work an author already had candidates of that author (once, when
         records are first stored in an older warehouse, so nobody loses a work whose fetch can't be replayed)."""
-        rows = self.con.execute("""
+        self.con.execute("""
             INSERT OR IGNORE INTO author_records
             SELECT DISTINCT aw.author_id, k.record_key, 'before_records_were_stored', ?, ?
             FROM author_works aw JOIN work_identifiers i USING (work_id)
-            JOIN record_keys k ON k.key = i.scheme || ':' || i.value
-            RETURNING author_id""", [run_id, run_id]).fetchall()
-        return len(rows)
+            JOIN record_keys k ON k.key = i.scheme || ':' || i.value""", [run_id, run_id])
 
     def prior_works(self, record_keys: list[str]) -> pd.DataFrame:
         """Return record_key, work_id: the work each of these records belongs to now.
