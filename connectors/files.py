@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from connectors.arxiv import parse_feed
-from scholarflow.errors import InputFileError
+from connectors.openalex import openalex_author_key
+from scholarflow.errors import InputFileError, UserError
 
-__all__ = ["SavedPayload", "read_saved", "parse_saved"]
+__all__ = ["SavedPayload", "read_saved", "parse_saved", "check_inputs", "read_inputs"]
 
 _MAX_BYTES = 512 * 1024 * 1024
 
@@ -137,3 +138,17 @@ def read_saved(path: str | Path) -> SavedPayload:
     except OSError as exc:
         raise InputFileError(str(p), f"can't read it ({exc.strerror or exc})") from None
     return parse_saved(str(p), data)
+
+
+def check_inputs(paths: list[str], author: str | None) -> None:
+    """Refuse an ingest's arguments that can't be right, before any file is read."""
+    if author is not None and not openalex_author_key(author):
+        raise UserError(f"--author '{author}' is not an OpenAlex author id (A…)")
+    if not paths:
+        raise UserError("give at least one file to ingest")
+
+
+def read_inputs(paths: list[str], author: str | None) -> list[SavedPayload]:
+    """Return every file's payload, or raise on the first bad one (before anything is written)."""
+    check_inputs(paths, author)
+    return [read_saved(p) for p in paths]

@@ -26,6 +26,7 @@ import requests
 from connectors.landing import LandedResponse, RawLanding
 from scholarflow.errors import (
     RateLimitedError,
+    SourceDownError,
     SourceRejectedError,
     TransientFetchError,
     redact,
@@ -91,12 +92,16 @@ class HttpClient:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     requests_made: int = 0
+    # Told the source of every landed response (a progress bar counts pages with it).
+    on_landed: Callable[[str], None] | None = None
 
     def __post_init__(self):
         self._last_request: dict[str, float] = {}
         # One connection per host at a time: arXiv's terms ask for exactly that.
         self._host_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        # Hosts whose retries were spent in this run: asking again would only spend them again.
+        self._down: dict[str, str] = {}
 
     def _host_lock(self, host: str) -> threading.Lock:
         with self._locks_guard:
@@ -140,14 +145,18 @@ class HttpClient:
         host = urlsplit(url).netloc
         attempt = 0
         with self._host_lock(host):
+            if host in self._down:
+                raise SourceDownError(url, 0, None, f"skipped: {host} is down in this run ({self._down[host]})")
             while True:
                 attempt += 1
                 try:
                     return self._attempt(url, host, attempt, source, secret_params, headers, check)
                 except TransientFetchError as exc:
                     if attempt >= self.policy.max_attempts:
+                        self._down[host] = f"{exc.reason}, {attempt} attempts"
                         raise
                     if exc.retry_after is not None and exc.retry_after > self.policy.max_retry_after_seconds:
+                        self._down[host] = f"asks to wait {exc.retry_after:.0f} s"
                         raise RateLimitedError(
                             url, attempt, exc.status,
                             f"source asks to wait {exc.retry_after:.0f} s (over the "
@@ -169,6 +178,8 @@ class HttpClient:
             raise TransientFetchError(url, attempt, None, f"connection error ({type(exc).__name__})") from None
         body = resp.content
         landed = self.landing.land(source, url, resp.status_code, body)
+        if self.on_landed is not None:
+            self.on_landed(source)
         status = resp.status_code
         if status in RETRY_STATUSES:
             raise TransientFetchError(

@@ -7,25 +7,15 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from connectors.files import SavedPayload, read_saved
+from connectors.files import read_inputs
 from connectors.landing import RawLanding
 from connectors.openalex import openalex_author_key
 from flows.steps import load_and_publish, new_run_id, restore_records
-from scholarflow.errors import UserError
 from scholarflow.settings import Settings
 from transforms.assemble import author_from_saved
 from warehouse import Warehouse
 
-__all__ = ["read_inputs", "ingest_files"]
-
-
-def read_inputs(paths: list[str], author: str | None) -> list[SavedPayload]:
-    """Return every file's payload, or raise on the first bad one (before anything is written)."""
-    if author is not None and not openalex_author_key(author):
-        raise UserError(f"--author '{author}' is not an OpenAlex author id (A…)")
-    if not paths:
-        raise UserError("give at least one file to ingest")
-    return [read_saved(p) for p in paths]
+__all__ = ["ingest_files"]
 
 
 @flow(name="ingest-files", log_prints=True)

@@ -12,8 +12,9 @@ from datetime import datetime, timezone
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
-from prefect.states import Failed
+from prefect.states import Completed, Failed, State
 
+from flows.progress import watcher
 from flows.steps import (fetch_arxiv_counterparts, fetch_author, fetch_reference_texts, load_and_publish, new_run_id,
                          resolve_author, restore_records)
 from scholarflow.errors import ScholarflowError
@@ -21,7 +22,7 @@ from scholarflow.settings import SAMPLE_DIR, Settings
 from scholarflow.wiring import make_clients
 from warehouse import Warehouse
 
-__all__ = ["backfill_author", "nightly_refresh", "refresh_authors", "summary_markdown"]
+__all__ = ["backfill_author", "nightly_refresh", "refresh_authors", "summary_markdown", "final_state"]
 
 
 def summary_markdown(summary: dict) -> str:
@@ -36,25 +37,44 @@ def summary_markdown(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def final_state(summary: dict) -> dict | State:
+    """Return what a run's flow ends in: Completed for a run that succeeded; a Completed state
+    named "Partial" that says who failed for a partial one; Failed for a failed one. The summary
+    is the state's result either way, so a caller still reads what the run did."""
+    errors = summary.get("errors", [])
+    said = "; ".join(f"{e['author']}: {e['error']}" for e in errors[:3]) + (f"; and {len(errors) - 3} more" if len(errors) > 3 else "")
+    if summary["status"] == "failed":
+        return Failed(message=f"run {summary['run_id']} failed: {said or 'see the runs table'}", data=summary)
+    if summary["status"] == "partial":
+        return Completed(name="Partial", message=f"run {summary['run_id']} partial: {said}", data=summary)
+    return summary
+
+
 def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
-                    warehouse: str | None, offline_sample: bool, stop_on_error: bool) -> dict:
-    """Run resolve → fetch → transform → load → publish for the authors; return the run summary."""
+                    warehouse: str | None, offline_sample: bool, stop_on_error: bool) -> dict | State:
+    """Run resolve → fetch → transform → load → publish for the authors; return the run summary
+    (as the flow's final state when the run did not succeed)."""
     log = get_run_logger()
     settings = Settings().with_warehouse(warehouse)
     started = datetime.now(timezone.utc)
     run_id = new_run_id(started)
+    watch = watcher()
     # Fails here, before any work, when a live run has no key.
-    clients = make_clients(settings, run_id, replay_dir=SAMPLE_DIR if offline_sample else None)
+    clients = make_clients(settings, run_id, replay_dir=SAMPLE_DIR if offline_sample else None, on_landed=watch.page)
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
         wh.start_run(run_id, flow_name, triggered_by, started, len(author_keys))
         restored = restore_records(wh, settings.raw_dir, run_id, started) if wh.needs_records() else {}
         inputs, errors, failures = [], [], []
+        watch.authors(len(author_keys))
         for key in author_keys:
+            watch.author(key)
             try:
                 record, redirected = resolve_author(clients, key)
                 inputs.append(fetch_author(clients, record, redirected))
+                watch.author_done(key, None)
             except ScholarflowError as exc:
                 log.error("author %s failed: %s", key, exc)
+                watch.author_done(key, str(exc))
                 errors.append({"author": key, "error": str(exc), "kind": type(exc).__name__})
                 failures.append(exc)
                 if stop_on_error:
@@ -75,7 +95,7 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
         # A returned Failed state fails the flow run without a traceback in the logs: the
         # error is the operator's to read in one line (the CLI prints it).
         return Failed(message=str(failures[0]), data=failures[0])
-    return summary
+    return final_state(summary)
 
 
 @flow(name="backfill-author", log_prints=True)

@@ -7,28 +7,51 @@ source or run failure), never a traceback.
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import datetime, timezone
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from scholarflow.errors import ScholarflowError, UserError
 from scholarflow.settings import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+# Prefect is imported only by the commands that run a flow, after scholarflow.prefect_env has set
+# it up: bad input is refused, and read-only commands answer, without it.
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, context_settings=CONTEXT,
                   help="Researcher profiles from arXiv + OpenAlex, kept true in DuckDB.")
-authors_app = typer.Typer(no_args_is_help=True, help="The authors the nightly refresh covers.")
+authors_app = typer.Typer(no_args_is_help=True, context_settings=CONTEXT, help="The authors the nightly refresh covers.")
 app.add_typer(authors_app, name="authors")
-curate_app = typer.Typer(no_args_is_help=True, help="Record decisions that win over automatic attribution (who, when, why).")
+curate_app = typer.Typer(no_args_is_help=True, context_settings=CONTEXT,
+                         help="Record decisions that win over automatic attribution (who, when, why).")
 app.add_typer(curate_app, name="curate")
-explain_app = typer.Typer(no_args_is_help=True, help="Say where a figure or a work on a page comes from.")
+explain_app = typer.Typer(no_args_is_help=True, context_settings=CONTEXT, help="Say where a figure or a work on a page comes from.")
 app.add_typer(explain_app, name="explain")
+_options = {"verbose": False}
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from scholarflow import __version__
+
+        print(f"scholarflow {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                       help="Print the version and exit."),
+          verbose: bool = typer.Option(False, "-v", "--verbose", help="Show Prefect's own logs as well.")) -> None:
+    """Researcher profiles from arXiv + OpenAlex, kept true in DuckDB."""
+    _options["verbose"] = verbose
 
 
 def _out() -> Console:
@@ -41,6 +64,120 @@ def _err() -> Console:
 
 WarehouseOpt = typer.Option(None, "--warehouse", help="Published warehouse path (default $SCHOLARFLOW_HOME/warehouse.duckdb).")
 OfflineOpt = typer.Option(False, "--offline-sample", help="Answer every request from the bundled sample instead of the network.")
+JsonOpt = typer.Option(False, "--json", help="Print JSON on stdout instead of tables.")
+
+
+def _json_value(value):
+    """What json can't write itself: numpy scalars and arrays as Python values, dates as ISO text."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _print_json(value) -> None:
+    sys.stdout.write(json.dumps(value, default=_json_value, ensure_ascii=False, indent=2) + "\n")
+
+
+class _TerminalWatcher:
+    """Progress on a terminal: a bar of authors, and one of the current author's pages."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            console=_err(), transient=True)
+        self.run = self.bar.add_task(label, total=None)
+        self.pages = None
+
+    def __enter__(self):
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.stop()
+
+    def authors(self, total: int) -> None:
+        self.bar.update(self.run, total=total, description=f"{self.label}: authors")
+
+    def author(self, key: str) -> None:
+        if self.pages is not None:
+            self.bar.remove_task(self.pages)
+        self.pages = self.bar.add_task(f"  {key}: pages", total=None)
+
+    def page(self, source: str) -> None:
+        if self.pages is not None:
+            self.bar.advance(self.pages)
+
+    def author_done(self, key: str, failed: str | None) -> None:
+        self.bar.advance(self.run)
+
+
+class _PlainWatcher:
+    """Progress when stderr is not a terminal: one line per author."""
+
+    def __init__(self, label: str):
+        self.label, self.total, self.done, self.pages = label, 0, 0, 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def authors(self, total: int) -> None:
+        self.total = total
+
+    def author(self, key: str) -> None:
+        self.pages = 0
+
+    def page(self, source: str) -> None:
+        self.pages += 1
+
+    def author_done(self, key: str, failed: str | None) -> None:
+        self.done += 1
+        said = "failed (the reason follows the summary)" if failed else f"{self.pages} page(s) fetched"
+        # Not print(): flows run with log_prints, which would hand the line to Prefect's logger.
+        sys.stderr.write(f"{self.label}: author {self.done}/{self.total} {key}: {said}\n")
+        sys.stderr.flush()
+
+
+def _run_flow(module: str, name: str, label: str, **params) -> dict:
+    """Run a flow as a Prefect flow run in this process, progress on stderr; return its summary.
+
+    Prefect is set up (scholarflow.prefect_env) and imported here, not before. A flow that
+    failed on an error of ours raises it (one line, its exit code); a run that ended partial or
+    failed still returns its summary, whose status sets the exit code.
+    """
+    import importlib
+
+    from scholarflow.prefect_env import configure_prefect
+
+    configure_prefect(_options["verbose"])
+    from flows.progress import watching
+
+    flow = getattr(importlib.import_module(f"flows.{module}"), name)
+    watch = _TerminalWatcher(label) if sys.stderr.isatty() else _PlainWatcher(label)
+    with watch, watching(watch):
+        state = flow(**params, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, BaseException):
+        # Its traceback holds the flow's frames, and with them the warehouse's connection: dropped,
+        # so the connection is closed now and not reported as leaked when the interpreter ends.
+        result.__traceback__ = result.__context__ = result.__cause__ = None
+        del state
+        raise result from None
+    return result
+
+
+def _finish(summary: dict, as_json: bool) -> None:
+    """Print a run's summary; a run that did not succeed exits 1."""
+    if as_json:
+        _print_json(summary)
+    else:
+        _print_summary(summary)
+    if summary["status"] != "succeeded":
+        raise typer.Exit(1)
 
 
 def _settings(warehouse: Optional[Path]) -> Settings:
@@ -51,6 +188,13 @@ def _require_warehouse(settings: Settings) -> None:
     """Stop before a command that changes the warehouse creates an empty one."""
     if not settings.working_warehouse.exists():
         raise UserError(f"no warehouse at {settings.warehouse}: run `scholarflow demo` or a backfill first")
+
+
+def _check_writer(settings: Settings) -> None:
+    """Refuse at once, before Prefect starts, when another process is writing the warehouse."""
+    from warehouse.store import check_writer_free
+
+    check_writer_free(settings.working_warehouse)
 
 
 def _validate_author_key(author: str) -> None:
@@ -73,10 +217,15 @@ def _print_summary(summary: dict) -> None:
         _err().print(f"[red]author {e['author']} failed:[/red] {e['error']}")
 
 
-def _print_profile(settings: Settings, author: str, limit: int = 50) -> None:
+def _print_profile(settings: Settings, author: str, limit: int = 50, as_json: bool = False) -> None:
     from warehouse.reads import profile as read_profile, records
 
     card, works = read_profile(settings.warehouse, author, limit)
+    if as_json:
+        import pandas as pd
+
+        _print_json({"card": records(pd.DataFrame([card]))[0], "works": records(works)})
+        return
 
     head = Table(title=f"{card['display_name']}  ({card['author_id']})", show_header=False, title_justify="left")
     head.add_row("affiliation", _num(card["affiliation"]))
@@ -104,14 +253,16 @@ def _print_profile(settings: Settings, author: str, limit: int = 50) -> None:
 @app.command()
 def demo(warehouse: Optional[Path] = typer.Option(Path("data/warehouse.duckdb"), "--warehouse")) -> None:
     """Backfill every sample author offline (a real Prefect flow run), then print one profile."""
-    from flows.refresh import backfill_authors
     from scholarflow.sample.build_sample import SAMPLE_AUTHORS
 
-    with _err().status("backfilling the sample authors (Prefect flow run)…"):
-        summary = backfill_authors(SAMPLE_AUTHORS, warehouse=str(warehouse), offline_sample=True, triggered_by="demo")
+    _check_writer(_settings(warehouse))
+    summary = _run_flow("refresh", "backfill_authors", "demo", authors=SAMPLE_AUTHORS, warehouse=str(warehouse),
+                        offline_sample=True, triggered_by="demo")
     _print_summary(summary)
     _print_cards(_settings(warehouse))
     _print_profile(_settings(warehouse), SAMPLE_AUTHORS[0])
+    if summary["status"] != "succeeded":
+        raise typer.Exit(1)
 
 
 def _print_cards(settings: Settings) -> None:
@@ -134,50 +285,55 @@ def _print_cards(settings: Settings) -> None:
 
 @app.command()
 def backfill(author: str = typer.Argument(..., help="OpenAlex id (A…), ORCID, or a name."),
-             warehouse: Optional[Path] = WarehouseOpt, offline_sample: bool = OfflineOpt) -> None:
+             warehouse: Optional[Path] = WarehouseOpt, offline_sample: bool = OfflineOpt, as_json: bool = JsonOpt) -> None:
     """Backfill one author; ambiguous names list the candidates instead of guessing."""
-    from flows.refresh import backfill_author
-
     _validate_author_key(author)
     settings = _settings(warehouse)
     if not offline_sample:
         settings.require_openalex_key()
-    with _err().status(f"backfilling {author}…"):
-        summary = backfill_author(author, warehouse=str(settings.warehouse), offline_sample=offline_sample)
-    _print_summary(summary)
+    _check_writer(settings)
+    summary = _run_flow("refresh", "backfill_author", "backfill", author=author, warehouse=str(settings.warehouse),
+                        offline_sample=offline_sample)
+    _finish(summary, as_json)
 
 
 @app.command()
-def nightly(warehouse: Optional[Path] = WarehouseOpt, offline_sample: bool = OfflineOpt) -> None:
-    """Refresh every tracked author now (what the schedule runs)."""
-    from flows.refresh import nightly_refresh
-
+def nightly(warehouse: Optional[Path] = WarehouseOpt, offline_sample: bool = OfflineOpt, as_json: bool = JsonOpt) -> None:
+    """Refresh every tracked author now (what the schedule runs); exits 1 if any author failed."""
     settings = _settings(warehouse)
     if not offline_sample:
         settings.require_openalex_key()
-    with _err().status("refreshing tracked authors…"):
-        summary = nightly_refresh(warehouse=str(settings.warehouse), offline_sample=offline_sample, triggered_by="operator")
-    _print_summary(summary)
-    if summary["status"] == "failed":
-        raise typer.Exit(1)
+    _check_writer(settings)
+    summary = _run_flow("refresh", "nightly_refresh", "nightly", warehouse=str(settings.warehouse),
+                        offline_sample=offline_sample, triggered_by="operator")
+    _finish(summary, as_json)
 
 
 @app.command()
 def ingest(paths: list[Path] = typer.Argument(..., help="Saved OpenAlex JSON / JSONL(.gz) or arXiv Atom files."),
            author: Optional[str] = typer.Option(None, "--author", help="OpenAlex id whose works these are."),
-           warehouse: Optional[Path] = WarehouseOpt) -> None:
+           warehouse: Optional[Path] = WarehouseOpt, as_json: bool = JsonOpt) -> None:
     """Load saved responses through the same path as a fetch; a bad file writes nothing."""
-    from flows.ingest import read_inputs, ingest_files
+    from connectors.files import check_inputs, read_saved
 
-    with Progress(TextColumn("checking files"), BarColumn(), MofNCompleteColumn(), console=_err(), transient=True) as bar:
+    check_inputs([str(p) for p in paths], author)
+    with Progress(TextColumn("checking files"), BarColumn(), MofNCompleteColumn(), console=_err(), transient=True,
+                  disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("check", total=len(paths))
         for p in paths:
-            read_inputs([str(p)], author)
+            read_saved(str(p))
             bar.advance(task)
     settings = _settings(warehouse)
-    summary = ingest_files([str(p) for p in paths], author=author, warehouse=str(settings.warehouse))
-    _out().print(f"ingested {summary['files']} file(s): {summary.get('works', 0)} works "
-              f"({summary.get('works_new', 0)} new, {summary.get('works_changed', 0)} changed), run {summary['run_id']}")
+    _check_writer(settings)
+    summary = _run_flow("ingest", "ingest_files", "ingest", paths=[str(p) for p in paths], author=author,
+                        warehouse=str(settings.warehouse))
+    if as_json:
+        _print_json(summary)
+    else:
+        _out().print(f"ingested {summary['files']} file(s): {summary.get('records_fetched', 0)} records, "
+                     f"{summary.get('works_new', 0)} new works, {summary.get('works_changed', 0)} changed, run {summary['run_id']}")
+    if summary["status"] != "succeeded":
+        raise typer.Exit(1)
 
 
 @authors_app.command("add")
@@ -199,13 +355,14 @@ def authors_add(author: str = typer.Argument(..., help="OpenAlex id (A…) or OR
 
 
 @authors_app.command("list")
-def authors_list(warehouse: Optional[Path] = WarehouseOpt) -> None:
-    """List tracked authors."""
-    from warehouse import Warehouse
+def authors_list(warehouse: Optional[Path] = WarehouseOpt, as_json: bool = JsonOpt) -> None:
+    """List tracked authors (as last published: no lock taken, nothing created)."""
+    from warehouse.reads import records, tracked
 
-    settings = _settings(warehouse)
-    with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
-        rows = wh.tracked()
+    rows = tracked(_settings(warehouse).warehouse)
+    if as_json:
+        _print_json(records(rows))
+        return
     table = Table("author", "added at", "note")
     for r in rows.to_dict("records"):
         table.add_row(r["author_key"], str(r["added_at"])[:19], r["note"] or "")
@@ -220,36 +377,41 @@ def authors_remove(author: str, warehouse: Optional[Path] = WarehouseOpt) -> Non
 
     key = openalex_author_key(author) or orcid_key(author) or author
     settings = _settings(warehouse)
+    _require_warehouse(settings)
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
-        removed = wh.untrack(key)
+        if not wh.untrack(key):
+            raise UserError(f"{key} is not tracked (see `scholarflow authors list`)")
         wh.publish()
-    if not removed:
-        raise UserError(f"{key} is not tracked")
     _out().print(f"no longer tracking {key}")
 
 
 @app.command()
 def serve(cron: str = typer.Option("0 3 * * *", help="When the nightly refresh runs (UTC cron)."),
           offline_sample: bool = OfflineOpt) -> None:
-    """Serve the nightly deployment on its cron schedule (against PREFECT_API_URL)."""
+    """Serve the nightly deployment on its cron schedule from this process (against PREFECT_API_URL, else a temporary server)."""
+    from scholarflow.prefect_env import configure_prefect
+
+    if not offline_sample:
+        Settings().require_openalex_key()
+    where = configure_prefect(_options["verbose"])
     from prefect import serve as prefect_serve
 
     from flows.deploy import nightly_deployment
 
-    if not offline_sample:
-        Settings().require_openalex_key()
-    prefect_serve(nightly_deployment(cron=cron, offline_sample=offline_sample))
+    _err().print(f"serving the nightly deployment ({cron} UTC) on {where}; Ctrl-C stops", markup=False, highlight=False)
+    prefect_serve(nightly_deployment(cron=cron, offline_sample=offline_sample), print_starting_message=False)
 
 
 @app.command()
 def profile(author: str = typer.Argument(..., help="OpenAlex id, ORCID or a stored name form."),
             warehouse: Optional[Path] = WarehouseOpt, limit: int = typer.Option(50, min=1),
-            explain: bool = typer.Option(False, "--explain", help="Show every score with its components instead.")) -> None:
+            explain: bool = typer.Option(False, "--explain", help="Show every score with its components instead."),
+            as_json: bool = JsonOpt) -> None:
     """Print an author's profile card and works list (or, with --explain, how each score was made)."""
     if explain:
         _print_explanation(_settings(warehouse), author)
     else:
-        _print_profile(_settings(warehouse), author, limit)
+        _print_profile(_settings(warehouse), author, limit, as_json)
 
 
 def _num(value, digits: int = 1, suffix: str = "") -> str:
@@ -346,17 +508,20 @@ def explain_work(work: str = typer.Argument(..., help="A work id, an id merged i
 def rescore(config: Optional[Path] = typer.Option(None, "--config", help="A scoring TOML (see scholarflow/scoring.toml); "
                                                    "default: the active configuration stored in the warehouse."),
             note: Optional[str] = typer.Option(None, "--note", help="Why the configuration changed (kept with the version)."),
-            warehouse: Optional[Path] = WarehouseOpt) -> None:
+            warehouse: Optional[Path] = WarehouseOpt, as_json: bool = JsonOpt) -> None:
     """Recompute every score from the warehouse alone (no network); a new configuration gets a new version."""
-    from flows.rescore import rescore as rescore_flow
     from scholarflow.settings import load_scoring_config
 
     settings = _settings(warehouse)
     if config is not None:
         load_scoring_config(config)  # a bad file fails here, in one line
     _require_warehouse(settings)
-    with _err().status("rescoring…"):
-        summary = rescore_flow(warehouse=str(settings.warehouse), config_path=str(config) if config else None, note=note)
+    _check_writer(settings)
+    summary = _run_flow("rescore", "rescore", "rescore", warehouse=str(settings.warehouse),
+                        config_path=str(config) if config else None, note=note)
+    if as_json:
+        _print_json(summary)
+        return
     _out().print(f"rescored {summary['authors_scored']} authors and {summary['works_scored']} works: scoring version "
                  f"{summary['scoring_version']}{' (new)' if summary['new_version'] else ' (unchanged)'}, run {summary['run_id']}")
 
@@ -378,7 +543,6 @@ def _find_work(wh, ref: str) -> str:
 
 def _curate(action: str, author: str, by: str, why: str, warehouse: Optional[Path], work: str | None = None,
             other: str | None = None) -> None:
-    from flows.rescore import rescore as rescore_flow
     from transforms.curation import curation_row
     from warehouse import Warehouse
 
@@ -400,8 +564,8 @@ def _curate(action: str, author: str, by: str, why: str, warehouse: Optional[Pat
         except ValueError as exc:
             raise UserError(str(exc)) from None
         wh.add_curation(row)
-    with _err().status("applying (rescoring)…"):
-        summary = rescore_flow(warehouse=str(settings.warehouse), note=None, triggered_by=f"curate {action}")
+    summary = _run_flow("rescore", "rescore", "applying (rescoring)", warehouse=str(settings.warehouse), note=None,
+                        triggered_by=f"curate {action}")
     target = f" {work_id}" if work_id else f" {other_id}" if other_id else ""
     _out().print(f"recorded: {action} {author_id}{target} by {row['curated_by']} ({row['reason']}); "
                  f"applied in run {summary['run_id']}")
@@ -454,7 +618,6 @@ def _record_key(ref: str) -> str:
 
 
 def _curate_works(action: str, work: str, refs: list[str], by: str, why: str, warehouse: Optional[Path]) -> None:
-    from flows.rescore import rederive_works
     from transforms.curation import curation_row
     from warehouse import Warehouse
 
@@ -480,9 +643,9 @@ def _curate_works(action: str, work: str, refs: list[str], by: str, why: str, wa
         except ValueError as exc:
             raise UserError(str(exc)) from None
         wh.add_curation(row)
-    with _err().status("applying (deriving the works again, rescoring)…"):
-        summary = rederive_works(keys + (others or []), warehouse=str(settings.warehouse),
-                                 triggered_by=f"curate {action.replace('_', '-')}")
+    summary = _run_flow("rescore", "rederive_works", "applying (deriving the works again, rescoring)",
+                        record_keys=keys + (others or []), warehouse=str(settings.warehouse),
+                        triggered_by=f"curate {action.replace('_', '-')}")
     _out().print(f"recorded: {action.replace('_', '-')} {work_id} ({', '.join(keys)}) by {row['curated_by']} "
                  f"({row['reason']}); applied in run {summary['run_id']}")
 
@@ -502,14 +665,14 @@ def curate_merge_works(work: str, other: str, by: str = ByOpt, why: str = WhyOpt
 
 
 @curate_app.command("list")
-def curate_list(warehouse: Optional[Path] = WarehouseOpt) -> None:
-    """List every recorded decision, oldest first."""
-    from warehouse import Warehouse
-    from warehouse.reads import records
+def curate_list(warehouse: Optional[Path] = WarehouseOpt, as_json: bool = JsonOpt) -> None:
+    """List every recorded decision, oldest first (as last published: no lock taken, nothing created)."""
+    from warehouse.reads import curation, records
 
-    settings = _settings(warehouse)
-    with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
-        rows = wh.curation()
+    rows = curation(_settings(warehouse).warehouse)
+    if as_json:
+        _print_json(records(rows))
+        return
     table = Table("when", "action", "author", "work / other author", "records", "by", "why")
     for r in records(rows):
         table.add_row(str(r["curated_at"])[:19], r["action"].replace("_", "-"), r["author_id"],
@@ -528,17 +691,23 @@ def site(out: Path = typer.Option(Path("site"), "--out", help="Folder for index.
     _out().print(f"wrote {result.pages} pages ({result.authors} authors, {result.works} works listed) to {result.out}/index.html")
 
 
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+
+
 @app.command()
 def sql(query: str = typer.Argument(..., help="SQL to run, read-only, on the published warehouse."),
-        fmt: str = typer.Option("table", "--format", help="table | csv | json | parquet (parquet needs --out)."),
+        fmt: Format = typer.Option("table", "--format", help="How to print or save the result (parquet needs --out)."),
         out: Optional[Path] = typer.Option(None, "--out", help="Write the result to this file instead of the terminal."),
         warehouse: Optional[Path] = WarehouseOpt) -> None:
     """Run a read-only query against the published warehouse (no file access from SQL) and print or save the result."""
-    from scholarflow.export import FORMATS, write_result
+    from scholarflow.export import write_result
     from warehouse.reads import query as run_query, records
 
-    if fmt not in FORMATS:
-        raise UserError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    fmt = fmt.value
     if fmt == "table" and out is not None:
         raise UserError("--out needs --format csv, json or parquet")
     df = run_query(_settings(warehouse).warehouse, query)
@@ -582,21 +751,36 @@ def docs(out: Path = typer.Option(Path("docs/schema.md"), "--out", help="Where t
     _out().print(f"wrote {out} ({text.count(chr(10) + '### ')} tables and views)")
 
 
+def _fail(message: str, code: int) -> None:
+    _err().print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    sys.exit(code)
+
+
 def main() -> None:
-    """Entry point: run the app, turning our errors into one line and an exit code."""
+    """Entry point: run the app, turning our errors into one line and an exit code.
+
+    0: done; 1: a run that failed or ended partial, a source failure; 2: bad input.
+    """
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except ScholarflowError as exc:
-        _err().print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
+        _fail(str(exc), exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         _err().print("aborted")
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:
-        # Usage errors (click's, or the copy typer vendors) arrive here in standalone_mode=False.
-        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
-            exc.show()
-            sys.exit(exc.exit_code)
+        # Usage errors (click's, or the copy typer vendors) arrive here in standalone_mode=False: one line too.
+        if callable(getattr(exc, "format_message", None)) and isinstance(getattr(exc, "exit_code", None), int):
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see `{ctx.command_path} -h`)" if ctx is not None else ""
+            _fail(f"{exc.format_message()}{hint}", exc.exit_code)
+        if "ephemeral Prefect API server" in str(exc):
+            from scholarflow.prefect_env import STARTUP_TIMEOUT_SECONDS
+
+            _fail("Prefect's temporary server did not start in time; set PREFECT_API_URL to a running Prefect server, "
+                  f"or raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (now {STARTUP_TIMEOUT_SECONDS} s by default)", 1)
         raise
+    # In standalone_mode=False a typer.Exit / click Exit comes back as its code instead of raising.
+    sys.exit(code if isinstance(code, int) else 0)

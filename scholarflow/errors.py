@@ -16,6 +16,7 @@ __all__ = [
     "TransientFetchError",
     "RateLimitedError",
     "SourceRejectedError",
+    "SourceDownError",
     "redact",
 ]
 
@@ -119,3 +120,11 @@ class RateLimitedError(FetchError):
 
 class SourceRejectedError(FetchError):
     """The source refused the request (4xx other than 429): retrying can't help."""
+
+
+class SourceDownError(FetchError):
+    """A host already gave up on in this run (retries spent): its other requests are skipped, not retried again."""
+
+    def __init__(self, url: str, attempt: int, status: int | None, reason: str):
+        super().__init__(url, attempt, status, reason)
+        self.message = redact(f"{reason}; not asked for {self.url}")

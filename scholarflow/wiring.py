@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import requests
 
@@ -31,7 +32,7 @@ class Clients:
 
 
 def make_clients(settings: Settings, run_id: str, replay_dir: Path | None = None,
-                 session: requests.Session | None = None) -> Clients:
+                 session: requests.Session | None = None, on_landed: Callable[[str], None] | None = None) -> Clients:
     """Return the run's clients. Live runs need OPENALEX_API_KEY and fail here, before any work."""
     if replay_dir is not None:
         session, api_key = replay_session(replay_dir), None
@@ -55,6 +56,7 @@ def make_clients(settings: Settings, run_id: str, replay_dir: Path | None = None
             "api.openalex.org": settings.openalex_delay_seconds,
         },
         timeout=settings.timeout_seconds,
+        on_landed=on_landed,
     )
     return Clients(
         http=http,

@@ -25,6 +25,19 @@ def realdata(rel: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _prefect_home(tmp_path_factory):
+    """The commands the tests run keep their Prefect database in the session's tmp, not in ~/.prefect."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    before = os.environ.get("PREFECT_HOME")
+    os.environ["PREFECT_HOME"] = str(home)
+    yield home
+    if before is None:
+        os.environ.pop("PREFECT_HOME", None)
+    else:
+        os.environ["PREFECT_HOME"] = before
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path, monkeypatch):
     """Every test gets its own SCHOLARFLOW_HOME and no OpenAlex key from the machine."""

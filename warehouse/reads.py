@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from scholarflow.errors import UserError
-from warehouse.store import open_published
+from scholarflow.errors import AmbiguousAuthorError, UserError
+from warehouse.store import CURATION_SQL, TRACKED_SQL, _quoted, open_published
 
-__all__ = ["profile", "explain", "explain_work", "query", "records", "site_data", "export_parquet", "PARTITION_ROWS"]
+__all__ = ["profile", "tracked", "curation", "explain", "explain_work", "query", "records", "site_data", "export_parquet", "PARTITION_ROWS"]
 
 # A table or view with more rows than this is written as Parquet partitioned by its year column.
 PARTITION_ROWS = 1_000_000
@@ -24,18 +24,45 @@ def records(frame: pd.DataFrame) -> list[dict]:
 
 
 def _author_id(con: duckdb.DuckDBPyConnection, path: Path, author: str) -> str:
-    """Return the author id with a card that `author` (an id or a stored identifier) names."""
+    """Return the author id with a card that `author` (an id or a stored identifier) names.
+
+    A name form that several authors share is refused with the candidates listed, never guessed.
+    """
     if con.execute("SELECT 1 FROM profile_card WHERE author_id = ?", [author]).fetchone():
         return author
-    row = con.execute(
-        "SELECT coalesce(m.merged_into, i.author_id) FROM author_identifiers i LEFT JOIN author_metrics m USING (author_id) "
-        "WHERE i.value = ? OR lower(i.value) = lower(?) LIMIT 1", [author, author]).fetchone()
-    if not row:
-        row = con.execute("SELECT merged_into FROM author_metrics WHERE author_id = ? AND merged_into IS NOT NULL",
-                          [author]).fetchone()
-    if not row:
+    found = [r[0] for r in con.execute(
+        "SELECT DISTINCT coalesce(m.merged_into, i.author_id) FROM author_identifiers i "
+        "LEFT JOIN author_metrics m USING (author_id) WHERE lower(i.value) = lower(?) "
+        "UNION SELECT author_id FROM profile_card WHERE lower(display_name) = lower(?) ORDER BY 1",
+        [author, author]).fetchall()]
+    if not found:
+        found = [r[0] for r in con.execute("SELECT merged_into FROM author_metrics WHERE author_id = ? AND merged_into "
+                                           "IS NOT NULL", [author]).fetchall()]
+    if not found:
         raise UserError(f"no author '{author}' in {path}; backfill them first")
-    return row[0]
+    if len(found) > 1:
+        cards = con.execute("SELECT author_id, display_name, affiliation, works_count FROM profile_card "
+                            "WHERE author_id IN (SELECT UNNEST(?::VARCHAR[])) ORDER BY author_id", [found]).df()
+        raise AmbiguousAuthorError(author, records(cards))
+    return found[0]
+
+
+def _read(path: Path, sql: str) -> pd.DataFrame:
+    con = open_published(path)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+def tracked(path: Path) -> pd.DataFrame:
+    """Return the authors the nightly refresh covers, as last published."""
+    return _read(path, TRACKED_SQL)
+
+
+def curation(path: Path) -> pd.DataFrame:
+    """Return every recorded curation decision, oldest first, as last published."""
+    return _read(path, CURATION_SQL)
 
 
 def profile(path: Path, author: str, limit: int = 50) -> tuple[dict, pd.DataFrame]:
@@ -125,10 +152,6 @@ def site_data(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     finally:
         con.close()
     return cards, works, graph
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def export_parquet(path: Path, out_dir: Path, partition_rows: int = PARTITION_ROWS) -> dict[str, dict]:

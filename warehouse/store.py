@@ -25,7 +25,7 @@ import pandas as pd
 
 from scholarflow.errors import WarehouseError
 
-__all__ = ["Warehouse", "LoadResult", "open_published", "TABLE_KEYS", "WORK_TABLES", "SCORED_TABLES"]
+__all__ = ["Warehouse", "LoadResult", "open_published", "check_writer_free", "TABLE_KEYS", "WORK_TABLES", "SCORED_TABLES"]
 
 # Tables derived per work from stored records: a re-derivation replaces a work's rows in each.
 WORK_TABLES = ("works", "work_identifiers", "work_locations", "work_topics", "authorships", "citations_by_year",
@@ -52,6 +52,10 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "reference_texts": ("openalex_id",),
     "author_works": ("author_id", "work_id"),
 }
+# The published copy's storage format: DuckDB 1.4 and newer read it (1.5's CLI reads 64-68; 2.0 writes 69).
+PUBLISHED_STORAGE_VERSION = "v1.4.0"
+TRACKED_SQL = "SELECT * FROM tracked_authors ORDER BY added_at, author_key"
+CURATION_SQL = "SELECT * FROM curation ORDER BY curated_at, curation_id"
 # Tables a scoring pass derives from the rest; each pass replaces them whole.
 SCORED_TABLES = (
     "author_works", "work_metrics", "work_neighbours", "author_metrics", "author_citations_by_year",
@@ -104,6 +108,16 @@ def open_published(path: Path, sandboxed: bool = False) -> duckdb.DuckDBPyConnec
     return _connect(path, read_only=True, config=config)
 
 
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def check_writer_free(working_path: Path) -> None:
+    """Raise WarehouseError at once if another process is writing the working warehouse (a missing one is not created)."""
+    if Path(working_path).exists():
+        _connect(Path(working_path), read_only=False).close()
+
+
 def schema_catalog() -> dict:
     """Return every table and view of the schema with its comment, primary key and columns.
 
@@ -145,7 +159,11 @@ class Warehouse:
             raise
 
     def close(self) -> None:
-        self.con.close()
+        """Close the connection and let go of it: a Warehouse that an error's traceback still holds
+        then keeps no DuckDB object alive (DuckDB's bindings report those as leaks at exit)."""
+        if self.con is not None:
+            self.con.close()
+            self.con = None
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -219,7 +237,7 @@ class Warehouse:
         return bool(n)
 
     def tracked(self) -> pd.DataFrame:
-        return self.con.execute("SELECT * FROM tracked_authors ORDER BY added_at, author_key").df()
+        return self.con.execute(TRACKED_SQL).df()
 
     # -- run bookkeeping -----------------------------------------------------------------
     def start_run(self, run_id: str, flow_name: str, triggered_by: str, started_at: datetime, authors_requested: int) -> None:
@@ -627,22 +645,34 @@ class Warehouse:
             "ORDER BY 1", [work_id, work_id]).fetchall()]
 
     def curation(self) -> pd.DataFrame:
-        return self.con.execute("SELECT * FROM curation ORDER BY curated_at, curation_id").df()
+        return self.con.execute(CURATION_SQL).df()
 
     # -- publishing ----------------------------------------------------------------------
     def publish(self) -> Path:
-        """Copy a consistent snapshot of the working database over the published one, atomically."""
+        """Write a consistent snapshot of the working database beside the published one and rename it
+        over that one (atomic on POSIX).
+
+        The snapshot is written in the storage format of DuckDB 1.4 (PUBLISHED_STORAGE_VERSION), so
+        the DuckDB CLI and clients of the last year open it, not only the 2.0 this pipeline runs.
+        """
         self.con.execute("CHECKPOINT")
         target = self.published_path
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        name = self.con.execute("SELECT current_database()").fetchone()[0]
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(self.working_path, tmp)
+            tmp.unlink(missing_ok=True)
+            self.con.execute(f"ATTACH '{_quoted(tmp)}' AS published_snapshot (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')")
+            try:
+                self.con.execute(f'COPY FROM DATABASE "{name}" TO published_snapshot')
+            finally:
+                self.con.execute("DETACH published_snapshot")
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, target)
-        except OSError as exc:
+        except (OSError, duckdb.Error) as exc:
             tmp.unlink(missing_ok=True)
-            raise WarehouseError(f"can't publish the warehouse to {target}: {exc.strerror or exc}") from None
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+            raise WarehouseError(f"can't publish the warehouse to {target}: {reason}") from None
         return target
 

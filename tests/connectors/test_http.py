@@ -6,7 +6,7 @@ import pytest
 import requests
 import responses
 
-from scholarflow.errors import RateLimitedError, SourceRejectedError, TransientFetchError
+from scholarflow.errors import RateLimitedError, SourceDownError, SourceRejectedError, TransientFetchError
 
 URL = "https://api.openalex.org/works?filter=author.id:A1"
 
@@ -65,6 +65,22 @@ def test_exhausted_retries_raise_an_error_naming_url_attempt_status_without_the_
     # The key went on the wire but never into the landing.
     assert "SECRET123" in responses.calls[0].request.url
     assert all("SECRET123" not in r["url"] for r in http.landing.index_rows())
+
+
+@responses.activate
+def test_a_host_whose_retries_are_spent_is_skipped_for_the_rest_of_the_run(http, sleeps):
+    responses.get(re.compile(r"https://api\.openalex\.org/.*"), body=requests.ConnectionError("down"))
+    responses.get("https://export.arxiv.org/api/query", body="<feed/>")
+    with pytest.raises(TransientFetchError):
+        http.get(URL, source="openalex")
+    assert http.requests_made == 4 and len(sleeps) == 3
+    with pytest.raises(SourceDownError) as info:
+        http.get("https://api.openalex.org/works?filter=author.id:A2", source="openalex")
+    assert "skipped: api.openalex.org is down in this run" in str(info.value)
+    assert "A2" in info.value.url and isinstance(pickle.loads(pickle.dumps(info.value)), SourceDownError)
+    assert http.requests_made == 4 and len(sleeps) == 3  # not asked again, no more waiting
+    # Another host is not affected.
+    assert http.get("https://export.arxiv.org/api/query", source="arxiv").status == 200
 
 
 @responses.activate

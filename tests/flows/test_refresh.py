@@ -1,6 +1,5 @@
 import pytest
 
-from flows.deploy import nightly_deployment
 from flows.refresh import backfill_author, backfill_authors, nightly_refresh
 from scholarflow.errors import AmbiguousAuthorError, AuthorNotFoundError, ConfigError
 from scholarflow.settings import Settings
@@ -99,12 +98,6 @@ def test_live_run_without_key_stops_before_any_work(tmp_path):
     with pytest.raises(ConfigError, match="OPENALEX_API_KEY"):
         backfill_author("A5000000002")
     assert not (tmp_path / "data").exists()
-
-
-def test_nightly_deployment_has_the_cron_schedule():
-    deployment = nightly_deployment()
-    assert deployment.name == "nightly"
-    assert deployment.schedules[0].schedule.cron == "0 3 * * *"
 
 
 def test_a_reader_keeps_querying_while_a_backfill_runs_and_publishes(tmp_path):

@@ -43,7 +43,11 @@ def published(tmp_path, monkeypatch, capsys):
     (["authors", "add", "Jason Priem"], "neither an OpenAlex author id nor an ORCID"),
     (["profile", "A5000000001"], "no warehouse at"),
     (["sql", "SELECT 1"], "no warehouse at"),
-    (["sql", "SELECT 1", "--format", "xml"], "unknown format 'xml'"),
+    (["sql", "SELECT 1", "--format", "xml"], "'xml' is not one of 'table', 'csv', 'json', 'parquet'"),
+    (["backfill", "--no-such-option", "A5000000001"], "No such option: --no-such-option"),
+    (["authors", "list"], "no warehouse at"),
+    (["authors", "remove", "A5000000001"], "no warehouse at"),
+    (["curate", "list"], "no warehouse at"),
     (["sql", "SELECT 1", "--out", "x.csv"], "--out needs --format"),
     (["site", "--out", "pages"], "no warehouse at"),
     (["export", "out"], "no warehouse at"),
@@ -195,3 +199,148 @@ def test_explain_work_and_work_curation(published, monkeypatch, capsys):
     assert code == 0, err
     code, out, _ = run(monkeypatch, capsys, "explain", "work", "W5000000021")
     assert "arxiv:2310.04321" in out and "curated_merge" in out
+
+
+NOISE = ("Traceback", "nanobind", "Warning", "WARNING", "ERROR", "| INFO")
+NO_PREFECT = "import sys; sys.modules['prefect'] = None; from scholarflow.cli import main; sys.argv[0] = 'scholarflow'; main()"
+
+
+def quiet(err: str) -> bool:
+    """No Python warning, Prefect log line, binding leak report or traceback in a command's output."""
+    return not any(n in err for n in NOISE)
+
+
+def run_without_prefect(*args):
+    """Run a command in a Python where importing Prefect fails: it must not need it."""
+    proc = subprocess.run([sys.executable, "-c", NO_PREFECT, *args], capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_version_help_completion_and_choices(monkeypatch, capsys):
+    from scholarflow import __version__
+
+    code, out, _ = run_without_prefect("--version")
+    assert code == 0 and out.strip() == f"scholarflow {__version__}"
+    code, out, _ = run_without_prefect("-h")
+    assert code == 0 and "--install-completion" in out and "--verbose" in out and "backfill" in out
+    code, out, _ = run_without_prefect("nightly", "-h")
+    assert code == 0 and "--json" in out and "--offline-sample" in out
+    code, out, _ = run_without_prefect("sql", "--help")
+    assert code == 0 and "table|csv|json|parquet" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["backfill", "0000-0002-1825-0098"], "malformed ORCID"),
+    (["backfill", "A5000000002"], "OPENALEX_API_KEY is not set"),
+    (["ingest", "--author", "Jason", "notes.txt"], "not an OpenAlex author id"),
+    (["rescore"], "no warehouse at"),
+])
+def test_bad_input_is_refused_before_prefect_is_imported(tmp_path, args, message):
+    code, _, err = run_without_prefect(*args)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_read_only_commands_never_lock_create_or_start_prefect(published, tmp_path, monkeypatch, capsys):
+    from scholarflow.settings import Settings
+    from warehouse import Warehouse
+
+    settings = Settings()
+    # A run is writing (this test holds the working warehouse, as a backfill would).
+    with Warehouse(settings.working_warehouse, settings.warehouse):
+        for args in (["authors", "list"], ["curate", "list"], ["profile", "A5000000002"], ["sql", "SELECT 1"],
+                     ["site", "--out", str(tmp_path / "site")], ["export", str(tmp_path / "export")],
+                     ["explain", "work", "2310.04321"]):
+            code, _, err = run_without_prefect(*args)
+            assert code == 0, (args, err)
+        # A second writer is refused in one line, before Prefect starts.
+        for args in (["authors", "add", "A5000000001"], ["backfill", "A5000000002", "--offline-sample"],
+                     ["rescore"], ["nightly", "--offline-sample"]):
+            code, _, err = run_without_prefect(*args)
+            assert code == 2 and "another scholarflow process is writing" in err and len(err.strip().splitlines()) == 1, (args, err)
+    # On a folder with no warehouse, nothing is created.
+    elsewhere = tmp_path / "empty" / "warehouse.duckdb"
+    for args in (["authors", "list"], ["curate", "list"], ["profile", "A5000000002"]):
+        code, _, err = run_without_prefect(*args, "--warehouse", str(elsewhere))
+        assert code == 2 and "no warehouse at" in err
+    assert not elsewhere.parent.exists()
+
+
+def test_json_output_and_a_name_two_authors_share(tmp_path, monkeypatch, capsys):
+    import json
+
+    code, _, err = run(monkeypatch, capsys, "demo", "--warehouse", str(tmp_path / "data" / "warehouse.duckdb"))
+    assert code == 0 and quiet(err), err
+    code, _, err = run_without_prefect("profile", "Boxiao Liu")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "matches 2 authors" in err and "A5000000001 Boxiao Liu" in err and "A5000000003 Boxiao Liu" in err
+    code, out, _ = run_without_prefect("profile", "A5000000001", "--json")
+    page = json.loads(out)
+    assert (page["card"]["works_count"], page["card"]["h_index"], len(page["works"])) == (6, 5, 6)
+    assert run(monkeypatch, capsys, "authors", "add", "A5000000002")[0] == 0
+    assert [a["author_key"] for a in json.loads(run_without_prefect("authors", "list", "--json")[1])] == ["A5000000002"]
+    assert json.loads(run_without_prefect("curate", "list", "--json")[1]) == []
+    code, out, err = run(monkeypatch, capsys, "nightly", "--offline-sample", "--json")
+    summary = json.loads(out)
+    assert code == 0 and summary["status"] == "succeeded" and summary["authors_requested"] == 1, err
+    # Without a terminal, progress is a plain line per author on stderr.
+    assert "nightly: author 1/1 A5000000002:" in err and quiet(err)
+
+
+def test_exit_codes_follow_the_run_and_a_down_source_fails_once(tmp_path, monkeypatch, capsys):
+    import json
+    import socket
+
+    for key in ("A5000000002", "A5999999999"):
+        assert run(monkeypatch, capsys, "authors", "add", key)[0] == 0
+    # One tracked author is unknown to the source: a partial run, exit 1.
+    code, out, err = run(monkeypatch, capsys, "nightly", "--offline-sample", "--json")
+    summary = json.loads(out)
+    assert code == 1 and summary["status"] == "partial" and quiet(err), err
+    assert [e["author"] for e in summary["errors"]] == ["A5999999999"]
+
+    # The source is down (every request goes to a closed port on 127.0.0.1): a failed run, exit 1,
+    # and the second author is skipped, not retried again.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    monkeypatch.setenv("OPENALEX_API_KEY", "a-dummy-key")
+    for var in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{closed}")
+    monkeypatch.setenv("SCHOLARFLOW_BACKOFF_SECONDS", "0")
+    monkeypatch.setenv("SCHOLARFLOW_MAX_ATTEMPTS", "2")
+    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING"}
+    proc = subprocess.run([SCHOLARFLOW, "nightly", "--json"], capture_output=True, text=True, env=env, timeout=300,
+                          stdin=subprocess.DEVNULL)
+    summary = json.loads(proc.stdout)
+    assert proc.returncode == 1 and summary["status"] == "failed" and summary["requests_made"] == 2, proc.stderr
+    first, second = summary["errors"]
+    assert "attempt 2" in first["error"] and second["error"].startswith("skipped: api.openalex.org is down in this run")
+    assert quiet(proc.stderr), proc.stderr
+    proc = subprocess.run([SCHOLARFLOW, "backfill", "A5000000002"], capture_output=True, text=True, env=env, timeout=300,
+                          stdin=subprocess.DEVNULL)
+    assert proc.returncode == 1 and proc.stderr.strip().splitlines()[-1].startswith("error: ") and quiet(proc.stderr), proc.stderr
+
+
+def test_two_commands_at_once_on_a_new_prefect_home(tmp_path, monkeypatch, capsys):
+    """Two temporary Prefect servers starting together on a fresh home (both migrating) used to collide."""
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_LOGGING_LEVEL": "WARNING"}
+    env.pop("OPENALEX_API_KEY", None)
+    commands = [[SCHOLARFLOW, "demo", "--warehouse", str(tmp_path / "a" / "warehouse.duckdb")],
+                [SCHOLARFLOW, "backfill", "A5000000002", "--offline-sample", "--warehouse", str(tmp_path / "b" / "warehouse.duckdb")],
+                [SCHOLARFLOW, "backfill", "A5000000003", "--offline-sample", "--warehouse", str(tmp_path / "b" / "warehouse.duckdb")]]
+    procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                              stdin=subprocess.DEVNULL) for c in commands]
+    results = [(p.wait(timeout=600), p.stdout.read(), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stdout.close()
+        p.stderr.close()
+    assert results[0][0] == 0 and quiet(results[0][2]), results[0][2]
+    # The two backfills of one warehouse: each succeeds, or (if it came second while the other
+    # wrote) is refused in one line; at least one succeeds.
+    codes = [r[0] for r in results[1:]]
+    assert 0 in codes, results
+    for code, _, err in results[1:]:
+        assert code == 0 or (code == 2 and "another scholarflow process is writing" in err
+                             and len(err.strip().splitlines()) == 1), err

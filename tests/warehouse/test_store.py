@@ -119,6 +119,68 @@ def test_published_copy_is_read_only_and_a_held_reader_survives_a_publish(wh, tm
     con.close()
 
 
+def test_in_one_process_a_new_connection_sees_the_new_snapshot_only_once_the_old_ones_are_closed(wh, tmp_path):
+    """What the README says of readers in one process: DuckDB hands a new connection to a path that the
+    process already has open the database it opened then (its instance cache), so that connection sees the
+    old snapshot; once every connection to the path is closed, a new one opens the newest file."""
+    _load(wh)
+    wh.publish()
+    path = str(tmp_path / "w.duckdb")
+    held = duckdb.connect(path, read_only=True)
+    before = held.execute("SELECT count(*) FROM works").fetchone()[0]
+    wh.con.execute("DELETE FROM works WHERE work_id = (SELECT min(work_id) FROM works)")
+    wh.publish()
+    second = duckdb.connect(path, read_only=True)
+    assert second.execute("SELECT count(*) FROM works").fetchone()[0] == before  # still the old one
+    second.close()
+    held.close()
+    fresh = duckdb.connect(path, read_only=True)
+    assert fresh.execute("SELECT count(*) FROM works").fetchone()[0] == before - 1
+    fresh.close()
+
+
+def _older_duckdb() -> Path:
+    """A throwaway venv (kept inside .venv) with the DuckDB of a year ago and the registry's DuckDB CLI."""
+    venv = Path(sys.prefix) / "compat-duckdb"
+    python = venv / "bin" / "python"
+    if not (venv / "bin" / "duckdb").exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, timeout=300)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "duckdb==1.4.4", "duckdb-cli==1.5.6"],
+                       check=True, timeout=900, capture_output=True)
+    return venv
+
+
+def test_the_published_copy_opens_in_the_duckdb_cli_and_last_years_clients(wh, tmp_path):
+    _load(wh)
+    wh.publish()
+    works = wh.con.execute("SELECT count(*) FROM works").fetchone()[0]
+    venv = _older_duckdb()
+    published = str(tmp_path / "w.duckdb")
+    cli = subprocess.run([str(venv / "bin" / "duckdb"), "-readonly", "-csv", published, "-c",
+                          "SELECT version(), count(*) FROM works"], capture_output=True, text=True, timeout=120)
+    assert cli.returncode == 0, cli.stderr
+    version, count = cli.stdout.strip().splitlines()[-1].split(",")
+    assert version.startswith("v1.5") and int(count) == works
+    old = subprocess.run([str(venv / "bin" / "python"), "-c", textwrap.dedent(f"""
+        import duckdb
+        con = duckdb.connect({published!r}, read_only=True)
+        print(duckdb.__version__, con.execute("SELECT count(*) FROM works").fetchone()[0],
+              con.execute("SELECT count(*) FROM profile_card").fetchone()[0],
+              con.execute("SELECT comment IS NOT NULL FROM duckdb_tables() WHERE table_name = 'works'").fetchone()[0])
+    """)], capture_output=True, text=True, timeout=120)
+    assert old.returncode == 0, old.stderr
+    assert old.stdout.split() == ["1.4.4", str(works), str(wh.con.execute("SELECT count(*) FROM profile_card").fetchone()[0]),
+                                  "True"]
+    # The copy has every table, view, key and comment of the working database.
+    con = open_published(tmp_path / "w.duckdb")
+    catalog = "SELECT (SELECT count(*) FROM duckdb_tables() WHERE NOT temporary), " \
+              "(SELECT count(*) FROM duckdb_views() WHERE NOT internal AND NOT temporary), " \
+              "(SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY')"
+    assert con.execute(catalog).fetchone() == wh.con.execute(catalog).fetchone()
+    con.close()
+    assert not list(tmp_path.glob("*.tmp*")) and not list(tmp_path.glob("*.wal"))
+
+
 def test_second_writer_gets_a_clear_error(tmp_path):
     path = tmp_path / ".w.work.duckdb"
     holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,sys; c=duckdb.connect({str(path)!r}); print('ok', flush=True); sys.stdin.readline()"],
