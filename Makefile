@@ -31,7 +31,7 @@ test: $(STAMP)
 	      || echo "chromium could not be installed: the browser test will skip"; \
 	  else echo "no chromium and not root: the browser test will skip"; fi; \
 	fi
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=10
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_pipeline.py

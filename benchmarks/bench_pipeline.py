@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from scholarflow.settings import load_scoring_config
+from core.settings import load_scoring_config
 from flows.steps import store_and_derive
 from transforms.assemble import AuthorInput, assemble
 from transforms.scores import FORMULA_VERSION, ScoringInputs, score

@@ -19,7 +19,7 @@ import arxiv
 
 from connectors.http import HttpClient
 from connectors.landing import LandedResponse
-from scholarflow.errors import TransientFetchError
+from core.errors import TransientFetchError
 
 __all__ = ["ArxivConnector", "Feed", "parse_feed", "author_query", "search_url"]
 

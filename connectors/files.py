@@ -15,7 +15,7 @@ from pathlib import Path
 
 from connectors.arxiv import parse_feed
 from connectors.openalex import openalex_author_key
-from scholarflow.errors import InputFileError, UserError
+from core.errors import InputFileError, UserError
 
 __all__ = ["SavedPayload", "read_saved", "parse_saved", "check_inputs", "read_inputs"]
 

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import requests
 
 from connectors.landing import LandedResponse, RawLanding
-from scholarflow.errors import (
+from core.errors import (
     RateLimitedError,
     SourceDownError,
     SourceRejectedError,

@@ -16,7 +16,7 @@ from pyalex import Authors, Works
 
 from connectors.http import HttpClient
 from connectors.landing import LandedResponse
-from scholarflow.errors import AuthorNotFoundError, SourceRejectedError, UserError
+from core.errors import AuthorNotFoundError, SourceRejectedError, UserError
 
 __all__ = [
     "OpenAlexConnector",

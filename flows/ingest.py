@@ -11,7 +11,7 @@ from connectors.files import read_inputs
 from connectors.landing import RawLanding
 from connectors.openalex import openalex_author_key
 from flows.steps import load_and_publish, new_run_id, restore_records
-from scholarflow.settings import Settings
+from core.settings import Settings
 from transforms.assemble import author_from_saved
 from warehouse import Warehouse
 

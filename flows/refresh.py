@@ -17,9 +17,9 @@ from prefect.states import Completed, Failed, State
 from flows.progress import watcher
 from flows.steps import (fetch_arxiv_counterparts, fetch_author, fetch_reference_texts, load_and_publish, new_run_id,
                          resolve_author, restore_records)
-from scholarflow.errors import ScholarflowError
-from scholarflow.settings import SAMPLE_DIR, Settings
-from scholarflow.wiring import make_clients
+from core.errors import ScholarflowError
+from core.settings import SAMPLE_DIR, Settings
+from flows.wiring import make_clients
 from warehouse import Warehouse
 
 __all__ = ["backfill_author", "nightly_refresh", "refresh_authors", "summary_markdown", "final_state"]

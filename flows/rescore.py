@@ -11,7 +11,7 @@ from typing import Iterator
 from prefect import flow
 
 from flows.steps import new_run_id, recorded_run, rederive, score_warehouse
-from scholarflow.settings import Settings, load_scoring_config
+from core.settings import Settings, load_scoring_config
 from warehouse import Warehouse
 
 __all__ = ["rescore", "rederive_works"]

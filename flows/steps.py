@@ -20,9 +20,9 @@ from prefect.cache_policies import NO_CACHE
 from connectors.files import parse_saved
 from connectors.landing import read_landed
 from connectors.openalex import openalex_author_key, orcid_key
-from scholarflow.errors import FetchError, InputFileError
-from scholarflow.settings import load_scoring_config
-from scholarflow.wiring import Clients
+from core.errors import FetchError, InputFileError
+from core.settings import load_scoring_config
+from flows.wiring import Clients
 from transforms.assemble import (AuthorInput, Batch, arxiv_only_ids, assemble, attribute_authors, derive_summary,
                                  inputs_from_landing)
 from transforms.authors import choose_author, require_live_author

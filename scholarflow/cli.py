@@ -20,8 +20,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from scholarflow.errors import ScholarflowError, UserError
-from scholarflow.settings import Settings
+from core.errors import ScholarflowError, UserError
+from core.settings import Settings
 
 # Prefect is imported only by the commands that run a flow, after scholarflow.prefect_env has set
 # it up: bad input is refused, and read-only commands answer, without it.
@@ -505,12 +505,12 @@ def explain_work(work: str = typer.Argument(..., help="A work id, an id merged i
 
 
 @app.command()
-def rescore(config: Optional[Path] = typer.Option(None, "--config", help="A scoring TOML (see scholarflow/scoring.toml); "
+def rescore(config: Optional[Path] = typer.Option(None, "--config", help="A scoring TOML (see core/scoring.toml); "
                                                    "default: the active configuration stored in the warehouse."),
             note: Optional[str] = typer.Option(None, "--note", help="Why the configuration changed (kept with the version)."),
             warehouse: Optional[Path] = WarehouseOpt, as_json: bool = JsonOpt) -> None:
     """Recompute every score from the warehouse alone (no network); a new configuration gets a new version."""
-    from scholarflow.settings import load_scoring_config
+    from core.settings import load_scoring_config
 
     settings = _settings(warehouse)
     if config is not None:
@@ -777,10 +777,11 @@ def main() -> None:
             hint = f" (see `{ctx.command_path} -h`)" if ctx is not None else ""
             _fail(f"{exc.format_message()}{hint}", exc.exit_code)
         if "ephemeral Prefect API server" in str(exc):
-            from scholarflow.prefect_env import STARTUP_TIMEOUT_SECONDS
+            import os
 
-            _fail("Prefect's temporary server did not start in time; set PREFECT_API_URL to a running Prefect server, "
-                  f"or raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (now {STARTUP_TIMEOUT_SECONDS} s by default)", 1)
+            waited = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "?")
+            _fail(f"Prefect's temporary server did not start within {waited} s; raise "
+                  "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or set PREFECT_API_URL to a running Prefect server", 1)
         raise
     # In standalone_mode=False a typer.Exit / click Exit comes back as its code instead of raising.
     sys.exit(code if isinstance(code, int) else 0)

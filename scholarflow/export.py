@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from scholarflow.errors import UserError
+from core.errors import UserError
 from scholarflow.outdir import replaced_folder
 
 __all__ = ["FORMATS", "write_result", "export_warehouse", "schema_markdown", "MARKER"]

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from scholarflow.errors import UserError
+from core.errors import UserError
 
 __all__ = ["replaced_folder"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scholarflow.errors import AmbiguousAuthorError, AuthorNotFoundError
+from core.errors import AmbiguousAuthorError, AuthorNotFoundError
 from transforms.normalize import (
     clean_text, fold, name_match_score, normalize_orcid, normalize_person_name, openalex_short_id,
 )

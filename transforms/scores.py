@@ -1,7 +1,7 @@
 """Every score on a profile card, computed from the warehouse's own attributed works. Pure.
 
 `score()` takes the stored frames (ScoringInputs) and the scoring configuration
-(scholarflow/scoring.toml) and returns every derived table (Scores), components included, so
+(core/scoring.toml) and returns every derived table (Scores), components included, so
 each number can be explained. The formulas are documented in README.md, "Scores"; a change to
 them bumps FORMULA_VERSION, which makes the warehouse assign a new scoring version.
 """

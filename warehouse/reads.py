@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from scholarflow.errors import AmbiguousAuthorError, UserError
+from core.errors import AmbiguousAuthorError, UserError
 from warehouse.store import CURATION_SQL, TRACKED_SQL, _quoted, open_published
 
 __all__ = ["profile", "tracked", "curation", "explain", "explain_work", "query", "records", "site_data", "export_parquet", "PARTITION_ROWS"]

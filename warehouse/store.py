@@ -23,7 +23,7 @@ from typing import Iterator
 import duckdb
 import pandas as pd
 
-from scholarflow.errors import WarehouseError
+from core.errors import WarehouseError
 
 __all__ = ["Warehouse", "LoadResult", "open_published", "check_writer_free", "TABLE_KEYS", "WORK_TABLES", "SCORED_TABLES"]
 

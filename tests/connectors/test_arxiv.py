@@ -5,7 +5,7 @@ import responses
 
 from connectors.arxiv import ArxivConnector, parse_feed, author_query
 from connectors.files import read_saved
-from scholarflow.errors import SourceRejectedError, TransientFetchError
+from core.errors import SourceRejectedError, TransientFetchError
 from tests.conftest import realdata
 
 ERROR_FEED = b"""<?xml version='1.0' encoding='UTF-8'?>

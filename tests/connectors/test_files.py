@@ -3,7 +3,7 @@ import gzip
 import pytest
 
 from connectors.files import read_saved
-from scholarflow.errors import InputFileError
+from core.errors import InputFileError
 from tests.conftest import realdata
 
 OA = "openalex/academic_explorer_2025"

@@ -6,7 +6,7 @@ import pytest
 import requests
 import responses
 
-from scholarflow.errors import RateLimitedError, SourceDownError, SourceRejectedError, TransientFetchError
+from core.errors import RateLimitedError, SourceDownError, SourceRejectedError, TransientFetchError
 
 URL = "https://api.openalex.org/works?filter=author.id:A1"
 

@@ -5,7 +5,7 @@ import pytest
 import responses
 
 from connectors.openalex import WORK_FIELDS, OpenAlexConnector, orcid_key, openalex_author_key, parse_list_page
-from scholarflow.errors import AuthorNotFoundError, UserError
+from core.errors import AuthorNotFoundError, UserError
 from tests.conftest import realdata
 
 WORKS = "https://api.openalex.org/works"

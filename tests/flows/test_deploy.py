@@ -129,6 +129,11 @@ def test_the_nightly_deployment_runs_on_a_real_server_by_a_worker(server, tmp_pa
     assert "scholarflow" in server.run("prefect", "work-pool", "ls").stdout
     for listing in (("flow-run", "ls"), ("artifact", "ls")):
         server.run("prefect", *listing)
+    # The UI lists deployments with POST /deployments/paginate, and its pages are served.
+    page = server.api("POST", "/deployments/paginate", {"page": 1, "limit": 10, "sort": "NAME_ASC"})
+    assert [d["name"] for d in page["results"]] == ["nightly"]
+    with urllib.request.urlopen(server.url.removesuffix("/api") + "/", timeout=30) as ui:
+        assert ui.status == 200 and b"<html" in ui.read().lower()
     deployment = server.api("GET", "/deployments/name/nightly-refresh/nightly")
     assert deployment["work_pool_name"] == "scholarflow" and deployment["schedules"][0]["schedule"]["cron"] == "0 3 * * *"
     # The scheduler turns the cron schedule into scheduled runs (SQLAlchemy 2.1 stopped exactly this).
@@ -165,7 +170,7 @@ def _served(srv: Server) -> dict | None:
     return d if d["parameters"].get("offline_sample") is True and d["work_pool_name"] is None else None
 
 
-def test_scholarflow_serve_runs_a_triggered_nightly_and_runs_a_triggered_nightly(server, tmp_path):
+def test_scholarflow_serve_runs_a_triggered_nightly(server, tmp_path):
     home = tmp_path / "served"
     env = {"SCHOLARFLOW_HOME": str(home)}
     server.run("scholarflow", "authors", "add", "A5000000002", env=env)

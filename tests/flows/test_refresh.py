@@ -1,8 +1,8 @@
 import pytest
 
 from flows.refresh import backfill_author, backfill_authors, nightly_refresh
-from scholarflow.errors import AmbiguousAuthorError, AuthorNotFoundError, ConfigError
-from scholarflow.settings import Settings
+from core.errors import AmbiguousAuthorError, AuthorNotFoundError, ConfigError
+from core.settings import Settings
 from tests.conftest import SAMPLE_AUTHORS
 from warehouse import Warehouse, open_published
 

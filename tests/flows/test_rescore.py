@@ -4,7 +4,7 @@ import pytest
 
 from flows.refresh import backfill_authors
 from flows.rescore import rescore
-from scholarflow.settings import DEFAULT_SCORING
+from core.settings import DEFAULT_SCORING
 from tests.conftest import SAMPLE_AUTHORS
 from warehouse import open_published
 

@@ -14,7 +14,7 @@ import pytest
 
 from connectors.files import read_saved
 from flows.steps import store_and_derive
-from scholarflow.settings import SAMPLE_DIR
+from core.settings import SAMPLE_DIR
 from tests.conftest import realdata
 from transforms.assemble import AuthorInput, assemble, author_from_saved
 from warehouse import Warehouse

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scholarflow.settings import SAMPLE_DIR
+from core.settings import SAMPLE_DIR
 
 SCHOLARFLOW = str(Path(sys.executable).with_name("scholarflow"))
 
@@ -242,7 +242,7 @@ def test_bad_input_is_refused_before_prefect_is_imported(tmp_path, args, message
 
 
 def test_read_only_commands_never_lock_create_or_start_prefect(published, tmp_path, monkeypatch, capsys):
-    from scholarflow.settings import Settings
+    from core.settings import Settings
     from warehouse import Warehouse
 
     settings = Settings()
@@ -323,6 +323,14 @@ def test_exit_codes_follow_the_run_and_a_down_source_fails_once(tmp_path, monkey
     assert proc.returncode == 1 and proc.stderr.strip().splitlines()[-1].startswith("error: ") and quiet(proc.stderr), proc.stderr
 
 
+def test_a_prefect_server_too_slow_to_start_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "1")
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    code, _, err = run(monkeypatch, capsys, "backfill", "A5000000002", "--offline-sample")
+    assert code == 1 and len(err.strip().splitlines()) == 1 and quiet(err), err
+    assert "did not start within 1 s" in err and "PREFECT_API_URL" in err
+
+
 def test_two_commands_at_once_on_a_new_prefect_home(tmp_path, monkeypatch, capsys):
     """Two temporary Prefect servers starting together on a fresh home (both migrating) used to collide."""
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_LOGGING_LEVEL": "WARNING"}
@@ -332,10 +340,8 @@ def test_two_commands_at_once_on_a_new_prefect_home(tmp_path, monkeypatch, capsy
                 [SCHOLARFLOW, "backfill", "A5000000003", "--offline-sample", "--warehouse", str(tmp_path / "b" / "warehouse.duckdb")]]
     procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                               stdin=subprocess.DEVNULL) for c in commands]
-    results = [(p.wait(timeout=600), p.stdout.read(), p.stderr.read()) for p in procs]
-    for p in procs:
-        p.stdout.close()
-        p.stderr.close()
+    results = [(p.returncode, *p.communicate(timeout=600)) for p in procs]
+    results = [(p.returncode, out, err) for p, (_, out, err) in zip(procs, results)]
     assert results[0][0] == 0 and quiet(results[0][2]), results[0][2]
     # The two backfills of one warehouse: each succeeds, or (if it came second while the other
     # wrote) is refused in one line; at least one succeeds.

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from flows.refresh import backfill_authors
-from scholarflow.errors import UserError
+from core.errors import UserError
 from scholarflow.export import export_warehouse, schema_markdown, write_result
 from tests.conftest import SAMPLE_AUTHORS
 from warehouse.reads import export_parquet, query

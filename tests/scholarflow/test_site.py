@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from flows.refresh import backfill_authors
-from scholarflow.errors import UserError
-from scholarflow.settings import Settings
+from core.errors import UserError
+from core.settings import Settings
 from scholarflow.site import MARKER, bar_chart, radial_graph, render_site, shown
 from tests.conftest import SAMPLE_AUTHORS
 from warehouse import Warehouse, open_published

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from scholarflow.errors import AmbiguousAuthorError, AuthorNotFoundError
+from core.errors import AmbiguousAuthorError, AuthorNotFoundError
 from tests.conftest import realdata
 from transforms.authors import choose_author, require_live_author
 

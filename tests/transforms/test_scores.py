@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from scholarflow.settings import load_scoring_config
+from core.settings import load_scoring_config
 from transforms.curation import CURATION_COLUMNS, curation_row
 from transforms.scores import ScoringInputs, profile_score, score, trust_label, trust_score
 

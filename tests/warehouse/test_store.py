@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from connectors.files import read_saved
-from scholarflow.errors import WarehouseError
-from scholarflow.settings import SAMPLE_DIR
+from core.errors import WarehouseError
+from core.settings import SAMPLE_DIR
 from flows.steps import store_and_derive
 from transforms.assemble import AuthorInput, assemble
 from warehouse import Warehouse, open_published
@@ -209,7 +209,7 @@ def _score_once(wh, config, day=DAY):
 
 
 def test_scoring_replaces_derived_tables_keeps_history_and_rolls_back_whole(wh):
-    from scholarflow.settings import load_scoring_config
+    from core.settings import load_scoring_config
     from warehouse.store import SCORED_TABLES
 
     config = load_scoring_config()

@@ -8,11 +8,12 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from scholarflow.errors import ConfigError
+from core.errors import ConfigError
 
 __all__ = ["Settings", "SAMPLE_DIR", "DEFAULT_SCORING", "load_scoring_config"]
 
-SAMPLE_DIR = Path(__file__).parent / "sample"
+# The bundled sample is a folder of recorded responses beside this package (a path, not an import).
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "scholarflow" / "sample"
 DEFAULT_SCORING = Path(__file__).parent / "scoring.toml"
 _EMBEDDERS = ("tfidf-svd", "minilm")
 

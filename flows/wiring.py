@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import Callable
 
@@ -13,12 +14,11 @@ from connectors.http import HttpClient, RetryPolicy
 from connectors.landing import RawLanding
 from connectors.openalex import OpenAlexConnector
 from connectors.replay import replay_session
-from scholarflow import __version__
-from scholarflow.settings import Settings
+from core.settings import Settings
 
 __all__ = ["Clients", "make_clients"]
 
-USER_AGENT = f"scholarflow/{__version__} (researcher profile pipeline)"
+USER_AGENT = f"scholarflow/{version('scholarflow')} (researcher profile pipeline)"
 
 
 @dataclass

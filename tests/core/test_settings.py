@@ -1,7 +1,7 @@
 import pytest
 
-from scholarflow.errors import ConfigError
-from scholarflow.settings import DEFAULT_SCORING, load_scoring_config
+from core.errors import ConfigError
+from core.settings import DEFAULT_SCORING, load_scoring_config
 
 
 def _write(tmp_path, text):
