@@ -350,3 +350,30 @@ def test_two_commands_at_once_on_a_new_prefect_home(tmp_path, monkeypatch, capsy
     for code, _, err in results[1:]:
         assert code == 0 or (code == 2 and "another scholarflow process is writing" in err
                              and len(err.strip().splitlines()) == 1), err
+
+
+def test_a_terminal_gets_progress_bars_of_authors_and_pages(tmp_path):
+    """On a TTY (a pseudo-terminal here) a backfill draws rich bars: the authors, and the current author's pages."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "OPENALEX_API_KEY"}
+    env.update(TERM="xterm-256color", COLUMNS="120", PREFECT_LOGGING_LEVEL="WARNING")
+    proc = subprocess.Popen([SCHOLARFLOW, "backfill", "A5000000002", "--offline-sample"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=follower, env=env)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the command closed its end
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out = proc.communicate(timeout=300)[0]
+    os.close(leader)
+    text = seen.decode("utf-8", "replace")
+    assert proc.returncode == 0, text
+    assert "backfill: authors" in text and "A5000000002: pages" in text and "━" in text
+    assert quiet(text) and b"succeeded" in out
