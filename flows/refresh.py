@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, Failed, State
+from prefect.utilities.annotations import quote  # clients and records reach a task unwalked (flows/steps.py)
 
 from flows.progress import watcher
 from flows.steps import (fetch_arxiv_counterparts, fetch_author, fetch_reference_texts, load_and_publish, new_run_id,
@@ -69,8 +70,8 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
         for key in author_keys:
             watch.author(key)
             try:
-                record, redirected = resolve_author(clients, key)
-                inputs.append(fetch_author(clients, record, redirected))
+                record, redirected = resolve_author(quote(clients), key)
+                inputs.append(fetch_author(quote(clients), record, redirected))
                 watch.author_done(key, None)
             except ScholarflowError as exc:
                 log.error("author %s failed: %s", key, exc)
@@ -79,8 +80,8 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
                 failures.append(exc)
                 if stop_on_error:
                     break
-        references = fetch_reference_texts(clients, wh, inputs, started.date(), errors) if inputs else None
-        counterparts = fetch_arxiv_counterparts(clients, wh, inputs, errors) if inputs else []
+        references = fetch_reference_texts(quote(clients), wh, quote(inputs), started.date(), errors) if inputs else None
+        counterparts = fetch_arxiv_counterparts(quote(clients), wh, quote(inputs), errors) if inputs else []
         wh.load_raw_index(clients.landing.index_rows())
         counts = {"authors_failed": len(failures), "requests_made": clients.http.requests_made,
                   "records_fetched": sum(len(a.openalex_works) + len(a.arxiv_entries) for a in inputs), **restored}

@@ -2,6 +2,10 @@
 
 No task has Prefect retries: retrying lives in connectors/http.py alone, where it can honour
 Retry-After per request. Tasks hold live clients and connections, so caching is off.
+
+Records, batches and clients are passed to tasks `quote()`d: Prefect would otherwise walk every
+nested object of them twice per task (to track inputs and to resolve parameters), which took
+most of an ingest's time (71 of 112 s for 2,000 works). Quoted, they reach the task as they are.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Iterator
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from connectors.files import parse_saved
 from connectors.landing import read_landed
@@ -272,9 +277,9 @@ def load_and_publish(warehouse: Warehouse, run_id: str, started: datetime, statu
     run = {"status": status, "counts": counts, "errors": errors}
     with recorded_run(warehouse, run_id, run, "load"):
         if inputs or extra_openalex_works or extra_arxiv_entries:
-            batch = transform_run(inputs, extra_openalex_works, extra_arxiv_entries)
+            batch = transform_run(quote(inputs), quote(extra_openalex_works), quote(extra_arxiv_entries))
             batch.reference_texts = reference_texts
-            result, stats = load_run(warehouse, batch, run_id, datetime.now(timezone.utc))
+            result, stats = load_run(warehouse, quote(batch), run_id, datetime.now(timezone.utc))
             counts.update({k: v for k, v in stats.items() if k != "records"},
                           works_new=result.works_new, works_changed=result.works_changed)
             counts.update(score_warehouse(warehouse, started.date()))
