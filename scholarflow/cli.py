@@ -314,9 +314,16 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Saved OpenAlex JSON / J
            author: Optional[str] = typer.Option(None, "--author", help="OpenAlex id whose works these are."),
            warehouse: Optional[Path] = WarehouseOpt, as_json: bool = JsonOpt) -> None:
     """Load saved responses through the same path as a fetch; a bad file writes nothing."""
-    from connectors.files import check_inputs
+    from connectors.files import check_inputs, read_saved
 
-    check_inputs([str(p) for p in paths], author)  # the flow parses each file once, all before it writes
+    # Bad input is refused here, before Prefect starts (the flow parses the files again: issue 11's to mend).
+    check_inputs([str(p) for p in paths], author)
+    with Progress(TextColumn("checking files"), BarColumn(), MofNCompleteColumn(), console=_err(), transient=True,
+                  disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("check", total=len(paths))
+        for p in paths:
+            read_saved(str(p))
+            bar.advance(task)
     settings = _settings(warehouse)
     _check_writer(settings)
     summary = _run_flow("ingest", "ingest_files", "ingest", paths=[str(p) for p in paths], author=author,

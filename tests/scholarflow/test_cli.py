@@ -234,9 +234,11 @@ def test_version_help_completion_and_choices(monkeypatch, capsys):
     (["backfill", "0000-0002-1825-0098"], "malformed ORCID"),
     (["backfill", "A5000000002"], "OPENALEX_API_KEY is not set"),
     (["ingest", "--author", "Jason", "notes.txt"], "not an OpenAlex author id"),
+    (["ingest", "notes.txt"], "notes.txt: not a recognised OpenAlex or arXiv response"),
     (["rescore"], "no warehouse at"),
 ])
 def test_bad_input_is_refused_before_prefect_is_imported(tmp_path, args, message):
+    (tmp_path / "notes.txt").write_text("just some notes")
     code, _, err = run_without_prefect(*args)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
 
