@@ -126,35 +126,26 @@ def parse_saved(label: str, data: bytes) -> SavedPayload:
         raise InputFileError(label, f"not a recognised OpenAlex or arXiv response: {exc}") from None
 
 
-def _read(p: Path, size_only: bool = False) -> bytes:
+def read_saved(path: str | Path) -> SavedPayload:
+    """Return the records in a saved response file, or raise InputFileError naming the file."""
+    p = Path(path)
     try:
         if p.stat().st_size > _MAX_BYTES:
             raise InputFileError(str(p), "file is over 512 MiB; split it")
-        if size_only:
-            with p.open("rb") as fh:
-                fh.read(1)
-            return b""
-        return p.read_bytes()
+        data = p.read_bytes()
     except InputFileError:
         raise
     except OSError as exc:
         raise InputFileError(str(p), f"can't read it ({exc.strerror or exc})") from None
-
-
-def read_saved(path: str | Path) -> SavedPayload:
-    """Return the records in a saved response file, or raise InputFileError naming the file."""
-    return parse_saved(str(path), _read(Path(path)))
+    return parse_saved(str(p), data)
 
 
 def check_inputs(paths: list[str], author: str | None) -> None:
-    """Refuse an ingest's arguments that can't be right, and files that can't be opened, before any is parsed
-    (each is parsed once, by the flow, which reads them all before it writes anything)."""
+    """Refuse an ingest's arguments that can't be right, before any file is read."""
     if author is not None and not openalex_author_key(author):
         raise UserError(f"--author '{author}' is not an OpenAlex author id (A…)")
     if not paths:
         raise UserError("give at least one file to ingest")
-    for p in paths:
-        _read(Path(p), size_only=True)
 
 
 def read_inputs(paths: list[str], author: str | None) -> list[SavedPayload]:

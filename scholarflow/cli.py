@@ -170,12 +170,12 @@ def _run_flow(module: str, name: str, label: str, **params) -> dict:
     return result
 
 
-def _finish(summary: dict, as_json: bool) -> None:
-    """Print a run's summary; a run that did not succeed exits 1."""
+def _finish(summary: dict, as_json: bool, show=None) -> None:
+    """Print a run's summary (as JSON, or with `show`, else as the summary table); a run that did not succeed exits 1."""
     if as_json:
         _print_json(summary)
     else:
-        _print_summary(summary)
+        (show or _print_summary)(summary)
     if summary["status"] != "succeeded":
         raise typer.Exit(1)
 
@@ -258,11 +258,13 @@ def demo(warehouse: Optional[Path] = typer.Option(Path("data/warehouse.duckdb"),
     _check_writer(_settings(warehouse))
     summary = _run_flow("refresh", "backfill_authors", "demo", authors=SAMPLE_AUTHORS, warehouse=str(warehouse),
                         offline_sample=True, triggered_by="demo")
-    _print_summary(summary)
-    _print_cards(_settings(warehouse))
-    _print_profile(_settings(warehouse), SAMPLE_AUTHORS[0])
-    if summary["status"] != "succeeded":
-        raise typer.Exit(1)
+
+    def show(s: dict) -> None:
+        _print_summary(s)
+        _print_cards(_settings(warehouse))
+        _print_profile(_settings(warehouse), SAMPLE_AUTHORS[0])
+
+    _finish(summary, False, show)
 
 
 def _print_cards(settings: Settings) -> None:
@@ -328,13 +330,9 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Saved OpenAlex JSON / J
     _check_writer(settings)
     summary = _run_flow("ingest", "ingest_files", "ingest", paths=[str(p) for p in paths], author=author,
                         warehouse=str(settings.warehouse))
-    if as_json:
-        _print_json(summary)
-    else:
-        _out().print(f"ingested {summary['files']} file(s): {summary.get('records_fetched', 0)} records, "
-                     f"{summary.get('works_new', 0)} new works, {summary.get('works_changed', 0)} changed, run {summary['run_id']}")
-    if summary["status"] != "succeeded":
-        raise typer.Exit(1)
+    _finish(summary, as_json, lambda s: _out().print(
+        f"ingested {s['files']} file(s): {s.get('records_fetched', 0)} records, {s.get('works_new', 0)} new works, "
+        f"{s.get('works_changed', 0)} changed, run {s['run_id']}"))
 
 
 @authors_app.command("add")
@@ -520,11 +518,9 @@ def rescore(config: Optional[Path] = typer.Option(None, "--config", help="A scor
     _check_writer(settings)
     summary = _run_flow("rescore", "rescore", "rescore", warehouse=str(settings.warehouse),
                         config_path=str(config) if config else None, note=note)
-    if as_json:
-        _print_json(summary)
-        return
-    _out().print(f"rescored {summary['authors_scored']} authors and {summary['works_scored']} works: scoring version "
-                 f"{summary['scoring_version']}{' (new)' if summary['new_version'] else ' (unchanged)'}, run {summary['run_id']}")
+    _finish(summary, as_json, lambda s: _out().print(
+        f"rescored {s['authors_scored']} authors and {s['works_scored']} works: scoring version "
+        f"{s['scoring_version']}{' (new)' if s['new_version'] else ' (unchanged)'}, run {s['run_id']}"))
 
 
 def _work_refs(ref: str) -> list[str]:

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 
 from core.errors import AmbiguousAuthorError, UserError
-from warehouse.store import CURATION_SQL, TRACKED_SQL, _quoted, open_published
+from warehouse.store import CURATION_SQL, TRACKED_SQL, open_published, quoted_path
 
 __all__ = ["profile", "tracked", "curation", "explain", "explain_work", "query", "records", "site_data", "export_parquet", "PARTITION_ROWS"]
 
@@ -172,11 +172,11 @@ def export_parquet(path: Path, out_dir: Path, partition_rows: int = PARTITION_RO
             year = next((c for c in _YEAR_COLUMNS if c in cols), None)
             if rows > partition_rows and year:
                 target = out_dir / name
-                con.execute(f"COPY (SELECT * FROM \"{name}\") TO '{_quoted(target)}' (FORMAT parquet, PARTITION_BY ({year}))")
+                con.execute(f"COPY (SELECT * FROM \"{name}\") TO '{quoted_path(target)}' (FORMAT parquet, PARTITION_BY ({year}))")
                 files = sorted(str(p.relative_to(out_dir)) for p in target.rglob("*.parquet"))
             else:
                 target = out_dir / f"{name}.parquet"
-                con.execute(f"COPY (SELECT * FROM \"{name}\") TO '{_quoted(target)}' (FORMAT parquet)")
+                con.execute(f"COPY (SELECT * FROM \"{name}\") TO '{quoted_path(target)}' (FORMAT parquet)")
                 files = [target.name]
             written[name] = {"rows": int(rows), "files": files, "partitioned_by": year if len(files) > 1 or target.is_dir() else None}
     finally:

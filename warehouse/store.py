@@ -107,7 +107,8 @@ def open_published(path: Path, sandboxed: bool = False) -> duckdb.DuckDBPyConnec
     return _connect(path, read_only=True, config=config)
 
 
-def _quoted(path: Path) -> str:
+def quoted_path(path: Path) -> str:
+    """A path as the inside of a SQL string literal."""
     return str(path).replace("'", "''")
 
 
@@ -661,7 +662,7 @@ class Warehouse:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp.unlink(missing_ok=True)
-            self.con.execute(f"ATTACH '{_quoted(tmp)}' AS published_snapshot (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')")
+            self.con.execute(f"ATTACH '{quoted_path(tmp)}' AS published_snapshot (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')")
             try:
                 self.con.execute(f'COPY FROM DATABASE "{name}" TO published_snapshot')
             finally:
