@@ -8,18 +8,24 @@ wrappers around them ({"data", "url"} caches and {"url", "status_code", "body"} 
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import stat
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, Iterator, Protocol
 
 from connectors.arxiv import parse_feed
 from connectors.openalex import openalex_author_key
+from core import jsonio
 from core.errors import InputFileError, UserError
 
-__all__ = ["SavedPayload", "read_saved", "parse_saved", "check_inputs", "read_inputs"]
+__all__ = ["SavedPayload", "read_saved", "parse_saved", "check_inputs", "check_file", "iter_saved", "BATCH_RECORDS"]
 
-_MAX_BYTES = 512 * 1024 * 1024
+_MAX_BYTES = 512 * 1024 * 1024  # a file read whole (a JSON document or a feed); JSON Lines are streamed
+BATCH_RECORDS = 2000  # records per chunk of a streamed JSON Lines file
+_READ = 1 << 20
 
 
 @dataclass
@@ -31,7 +37,6 @@ class SavedPayload:
     openalex_works: list[dict] = field(default_factory=list)
     openalex_authors: list[dict] = field(default_factory=list)
     arxiv_entries: list[dict] = field(default_factory=list)
-    raw: bytes = b""  # the file's bytes as read, for the raw landing
 
 
 def _entity_kind(obj: dict) -> str | None:
@@ -102,7 +107,7 @@ def _from_bytes(path: str, data: bytes) -> SavedPayload:
     if stripped[:1] not in (b"{", b"["):
         raise ValueError("neither JSON nor an Atom feed")
     try:
-        return _from_json(path, json.loads(stripped))
+        return _from_json(path, jsonio.loads(stripped))
     except json.JSONDecodeError:
         pass
     payload = SavedPayload(path, "openalex_jsonl")
@@ -110,7 +115,7 @@ def _from_bytes(path: str, data: bytes) -> SavedPayload:
         if not line.strip():
             continue
         try:
-            _add_entity(payload, json.loads(line))
+            _add_entity(payload, jsonio.loads(line))
         except (json.JSONDecodeError, ValueError) as exc:
             raise ValueError(f"line {n} is not an OpenAlex record ({exc})") from None
     return payload
@@ -119,9 +124,7 @@ def _from_bytes(path: str, data: bytes) -> SavedPayload:
 def parse_saved(label: str, data: bytes) -> SavedPayload:
     """Return the records in a response body (as landed, or as saved), or raise InputFileError naming `label`."""
     try:
-        payload = _from_bytes(label, data)
-        payload.raw = data
-        return payload
+        return _from_bytes(label, data)
     except (ValueError, UnicodeDecodeError, EOFError, OSError) as exc:
         raise InputFileError(label, f"not a recognised OpenAlex or arXiv response: {exc}") from None
 
@@ -148,7 +151,104 @@ def check_inputs(paths: list[str], author: str | None) -> None:
         raise UserError("give at least one file to ingest")
 
 
-def read_inputs(paths: list[str], author: str | None) -> list[SavedPayload]:
-    """Return every file's payload, or raise on the first bad one (before anything is written)."""
-    check_inputs(paths, author)
-    return [read_saved(p) for p in paths]
+def check_file(path: str | Path) -> None:
+    """Refuse at once a path that is not a readable, regular file that starts like a response (reads its first bytes only)."""
+    p = Path(path)
+    try:
+        mode = p.stat().st_mode
+        if not stat.S_ISREG(mode):
+            raise InputFileError(str(p), "not a regular file (a folder, device or pipe)")
+        with p.open("rb") as raw:
+            head = raw.read(4096)
+            if head[:2] == b"\x1f\x8b":
+                raw.seek(0)
+                head = gzip.GzipFile(fileobj=raw).read(4096)
+    except InputFileError:
+        raise
+    except (OSError, EOFError) as exc:
+        raise InputFileError(str(p), f"can't read it ({getattr(exc, 'strerror', None) or exc})") from None
+    stripped = head.lstrip()
+    if not stripped:
+        raise InputFileError(str(p), "not a recognised OpenAlex or arXiv response: empty file")
+    if stripped[:1] not in (b"{", b"[", b"<"):
+        raise InputFileError(str(p), "not a recognised OpenAlex or arXiv response: neither JSON nor an Atom feed")
+
+
+class Sink(Protocol):
+    def write(self, data: bytes) -> object: ...
+
+
+class _Tee(io.RawIOBase):
+    """A file read through, every byte also written to `sink` (the raw landing) as it is read."""
+
+    def __init__(self, fh: BinaryIO, sink: Sink | None):
+        self.fh, self.sink = fh, sink
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.fh.read(len(buffer))
+        if self.sink is not None and data:
+            self.sink.write(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def iter_saved(path: str | Path, sink: Sink | None = None, batch: int = BATCH_RECORDS) -> Iterator[SavedPayload]:
+    """Yield a saved file's records, reading it once: JSON Lines in chunks of `batch` records, any other kind whole.
+
+    Every byte of the file is written to `sink` as it is read (the raw landing), so the file is
+    landed and parsed in one pass. A bad line raises InputFileError naming the file and the line,
+    after the chunks before it were yielded: the caller loads them in a transaction it rolls back.
+    """
+    p = Path(path)
+    check_file(p)
+    label = str(p)
+    try:
+        with p.open("rb") as raw:
+            tee = io.BufferedReader(_Tee(raw, sink), _READ)
+            gz = tee.peek(2)[:2] == b"\x1f\x8b"
+            stream = io.BufferedReader(gzip.GzipFile(fileobj=tee), _READ) if gz else tee
+            yield from _chunks(label, stream, batch)
+            while tee.read(_READ):  # land the rest (bytes after a gzip member, say)
+                pass
+    except InputFileError:
+        raise
+    except (ValueError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputFileError(label, f"not a recognised OpenAlex or arXiv response: {exc}") from None
+    except OSError as exc:
+        raise InputFileError(label, f"can't read it ({exc.strerror or exc})") from None
+
+
+def _chunks(label: str, stream: BinaryIO, batch: int) -> Iterator[SavedPayload]:
+    n, first = 0, b""
+    for n, first in enumerate(stream, 1):
+        if first.strip():
+            break
+    try:
+        entity = jsonio.loads(first) if first.lstrip()[:1] == b"{" else None
+    except json.JSONDecodeError:
+        entity = None
+    if not isinstance(entity, dict) or not _entity_kind(entity):
+        # A JSON document (a list page, an entity over several lines, a wrapper) or an Atom feed: read whole.
+        rest = stream.read(_MAX_BYTES + 1 - len(first))
+        if len(first) + len(rest) > _MAX_BYTES:
+            raise InputFileError(label, "a JSON document or feed over 512 MiB; save it as JSON Lines")
+        yield parse_saved(label, first + rest)
+        return
+    chunk = SavedPayload(label, "openalex_jsonl")
+    _add_entity(chunk, entity)
+    for n, line in enumerate(stream, n + 1):
+        if not line.strip():
+            continue
+        try:
+            _add_entity(chunk, jsonio.loads(line))
+        except (json.JSONDecodeError, ValueError) as exc:
+            raise InputFileError(label, f"not a recognised OpenAlex or arXiv response: line {n} is not an "
+                                        f"OpenAlex record ({exc})") from None
+        if len(chunk.openalex_works) + len(chunk.openalex_authors) >= batch:
+            yield chunk
+            chunk = SavedPayload(label, "openalex_jsonl")
+    if chunk.openalex_works or chunk.openalex_authors:
+        yield chunk

@@ -12,9 +12,11 @@ import hashlib
 import json
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 __all__ = ["LandedResponse", "RawLanding", "read_landed"]
 
@@ -66,17 +68,53 @@ class RawLanding:
             with gzip.open(tmp, "wb", compresslevel=6) as fh:
                 fh.write(body)
             os.replace(tmp, target)
+        return self._index(source, url, status, sha, len(body), rel, body)
+
+    @contextmanager
+    def land_stream(self, source: str, url: str, status: int = 200) -> Iterator["_StreamSink"]:
+        """Land a body written piece by piece (a saved file as it is read): yields a sink with `write`.
+
+        The bytes go to a temporary file, gzip'd as they come; when the block ends they are put
+        in their content address and indexed (`sink.landed`); if it raises, nothing is landed.
+        """
+        (self.root / source).mkdir(parents=True, exist_ok=True)
+        tmp = self.root / source / f".landing.{os.getpid()}.{threading.get_ident()}.tmp"
+        sink = _StreamSink(tmp, self._next_id())
+        try:
+            yield sink
+            sink.close()
+        except BaseException:
+            sink.close()
+            tmp.unlink(missing_ok=True)
+            raise
+        sha = sink.sha.hexdigest()
+        rel = Path(source) / sha[:2] / f"{sha}.gz"
+        target = self.root / rel
+        if target.exists():
+            tmp.unlink()
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target)
+        sink.landed = self._index(source, url, status, sha, sink.size, rel, b"", sink.response_id)
+
+    def _next_id(self) -> str:
         with self._lock:
             self._seq += 1
+            return f"{self.run_id}-{self._seq:06d}"
+
+    def _index(self, source: str, url: str, status: int, sha: str, size: int, rel: Path, body: bytes,
+               response_id: str | None = None) -> LandedResponse:
+        response_id = response_id or self._next_id()
+        with self._lock:
             landed = LandedResponse(
-                response_id=f"{self.run_id}-{self._seq:06d}",
+                response_id=response_id,
                 run_id=self.run_id,
                 source=source,
                 url=url,
                 status=status,
                 fetched_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                 content_sha256=sha,
-                byte_count=len(body),
+                byte_count=size,
                 path=str(rel),
                 body=body,
             )
@@ -89,6 +127,26 @@ class RawLanding:
     def index_rows(self) -> list[dict]:
         """Return the index rows of everything landed by this run so far."""
         return [r.index_row() for r in self.landed]
+
+
+class _StreamSink:
+    """Bytes written to it are hashed and gzip'd (level 1: landing a big file must not cost more than reading it)."""
+
+    def __init__(self, tmp: Path, response_id: str):
+        self.response_id = response_id  # known before the body is: records read from it carry it
+        self.sha = hashlib.sha256()
+        self.size = 0
+        self.landed: LandedResponse | None = None
+        self._fh = gzip.open(tmp, "wb", compresslevel=1)
+
+    def write(self, data: bytes) -> None:
+        self.sha.update(data)
+        self.size += len(data)
+        self._fh.write(data)
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
 
 
 def read_landed(root: Path, rel_path: str) -> bytes:

@@ -10,7 +10,7 @@ from typing import Iterator
 
 from prefect import flow
 
-from flows.steps import new_run_id, recorded_run, rederive, score_warehouse
+from flows.steps import new_run_id, recorded_run, rederive, score_warehouse, timed
 from core.settings import Settings, load_scoring_config
 from warehouse import Warehouse
 
@@ -36,8 +36,9 @@ def rescore(warehouse: str | None = None, config_path: str | None = None, note: 
     """Recompute every score (with the configuration at `config_path`, else the active one) and publish."""
     config = load_scoring_config(config_path) if config_path else None
     with _offline_run(warehouse, "rescore", triggered_by, "score") as (wh, run_id, run, started):
-        run["counts"].update(score_warehouse(wh, started.date(), config, note))
-    return {"run_id": run_id, "status": run["status"], **run["counts"]}
+        with timed(run, "score"):
+            run["counts"].update(score_warehouse(wh, started.date(), config, note))
+    return {"run_id": run_id, "status": run["status"], **run["counts"], "seconds": run["seconds"]}
 
 
 @flow(name="rederive-works", log_prints=True)

@@ -10,6 +10,7 @@ most of an ingest's time (71 of 112 s for 2,000 works). Quoted, they reach the t
 
 from __future__ import annotations
 
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
@@ -22,27 +23,27 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from connectors.files import parse_saved
-from connectors.landing import read_landed
+from connectors.files import BATCH_RECORDS, iter_saved, parse_saved
+from connectors.landing import RawLanding, read_landed
 from connectors.openalex import openalex_author_key, orcid_key
-from core.errors import FetchError, InputFileError
+from core.errors import FetchError, InputFileError, UserError
 from core.settings import load_scoring_config
 from flows.wiring import Clients
-from transforms.assemble import (AuthorInput, Batch, arxiv_only_ids, assemble, attribute_authors, derive_summary,
-                                 inputs_from_landing)
+from transforms.assemble import (AuthorInput, Batch, arxiv_only_ids, assemble, attribute_authors, author_from_saved,
+                                 derive_summary, inputs_from_landing)
 from transforms.authors import choose_author, require_live_author
 from transforms.curation import work_constraints
 from transforms.dedupe import derive_works
 from transforms.links import MAX_BLOCK
 from transforms.normalize import normalize_orcid, normalize_person_name, openalex_short_id
 from transforms.scores import FORMULA_VERSION, ScoringInputs, score
-from transforms.staging import (Staged, concat_staged, referenced_ids, stage_reference_texts, stage_stored,
-                                subset_staged)
+from transforms.staging import (Staged, concat_staged, latest_staged, referenced_ids, stage_reference_texts,
+                                stage_stored, subset_staged)
 from warehouse import LoadResult, Warehouse
 
 __all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_texts", "fetch_arxiv_counterparts",
-           "transform_run", "store_and_derive", "rederive", "restore_records", "load_run", "score_warehouse",
-           "publish_warehouse", "recorded_run", "load_and_publish"]
+           "transform_run", "store_and_derive", "rederive", "restore_records", "load_run", "store_files", "load_files", "score_warehouse",
+           "publish_warehouse", "recorded_run", "timed", "load_and_publish"]
 
 
 def new_run_id(started: datetime) -> str:
@@ -222,6 +223,47 @@ def load_run(warehouse: Warehouse, batch: Batch, run_id: str, now: datetime) -> 
     return result, stats
 
 
+def store_files(warehouse: Warehouse, landing: RawLanding, paths: list[str], author_id: str | None, run_id: str,
+                now: datetime, batch: int = BATCH_RECORDS, on_chunk=None) -> tuple[LoadResult, dict]:
+    """Land, parse and store saved files chunk by chunk, then derive what they touch: each file read once, one transaction.
+
+    Only one chunk's records (`batch`) are Python objects at a time; the derivation reads the
+    chunks' staged frames, so nothing is parsed twice. With `author_id` the records are that
+    author's candidates. A bad file (a bad line anywhere) rolls the whole ingest back.
+    `on_chunk(file name, records so far)` is told after each chunk is stored.
+    """
+    parts, seeds, records = [], [], 0
+    with warehouse.transaction():
+        for path in paths:
+            with landing.land_stream("file", Path(path).resolve().as_uri()) as sink:
+                for chunk in iter_saved(path, sink, batch):
+                    for record in chunk.openalex_works + chunk.arxiv_entries:
+                        record["_response_id"] = sink.response_id
+                    if author_id:
+                        inputs = [author_from_saved(author_id, chunk.openalex_works, chunk.arxiv_entries,
+                                                    chunk.openalex_authors, warehouse.author_row(author_id))]
+                        loaded = assemble(inputs)
+                    else:
+                        loaded = assemble([], chunk.openalex_works, chunk.arxiv_entries)
+                    warehouse.store_batch(loaded, run_id, now)
+                    parts.append(loaded.staged)
+                    seeds += list(loaded.source_records["record_key"])
+                    records += len(chunk.openalex_works) + len(chunk.arxiv_entries)
+                    if on_chunk:
+                        on_chunk(Path(path).name, records)
+        result, stats = _derive(warehouse, seeds, latest_staged(parts), run_id, now)
+    return result, {**stats, "records_fetched": records}
+
+
+@task(name="load-files", cache_policy=NO_CACHE)
+def load_files(warehouse: Warehouse, landing: RawLanding, paths: list[str], author_id: str | None, run_id: str,
+               now: datetime) -> tuple[LoadResult, dict]:
+    """Store the saved files' records and derive what they touch (`store_files`), logging each chunk."""
+    log = get_run_logger()
+    return store_files(warehouse, landing, paths, author_id, run_id, now,
+                       on_chunk=lambda name, n: log.info("%s: %d records stored", name, n))
+
+
 @task(name="score-warehouse", cache_policy=NO_CACHE)
 def score_warehouse(warehouse: Warehouse, today: date, config: dict | None = None, note: str | None = None) -> dict:
     """Recompute every score from the warehouse alone; return the scoring version and figures.
@@ -253,17 +295,38 @@ def recorded_run(warehouse: Warehouse, run_id: str, run: dict, kind: str) -> Ite
     """Finish the run in `runs` and publish when the block ends, whatever happens.
 
     `run` holds status, counts and errors; a failure in the block marks it failed with an
-    error of `kind` and is raised again after the record is written.
+    error of `kind` and is raised again after the record is written. Bad input (a UserError,
+    such as a malformed file to ingest) was refused, not run: the run's row is removed and
+    nothing is published.
     """
     try:
         yield run
-    except Exception as exc:
+    except UserError:
+        warehouse.forget_run(run_id)
+        raise
+    except BaseException as exc:  # an interrupt too: its load rolled back, and the run must not read "succeeded"
         run["status"] = "failed"
         run["errors"].append({"author": "*", "error": f"{type(exc).__name__}: {exc}", "kind": kind})
+        _finish_run(warehouse, run_id, run)
         raise
-    finally:
-        warehouse.finish_run(run_id, run["status"], datetime.now(timezone.utc), run["counts"], run["errors"])
+    _finish_run(warehouse, run_id, run)
+
+
+def _finish_run(warehouse: Warehouse, run_id: str, run: dict) -> None:
+    warehouse.finish_run(run_id, run["status"], datetime.now(timezone.utc), run["counts"], run["errors"])
+    with timed(run, "publish"):
         publish_warehouse(warehouse)
+
+
+@contextmanager
+def timed(run: dict, step: str) -> Iterator[None]:
+    """Add the block's wall seconds to `run["seconds"][step]` (the run summary's step times)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds = run.setdefault("seconds", {})
+        seconds[step] = round(seconds.get(step, 0.0) + time.perf_counter() - started, 2)
 
 
 def load_and_publish(warehouse: Warehouse, run_id: str, started: datetime, status: str, counts: dict, errors: list[dict],

@@ -316,16 +316,13 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Saved OpenAlex JSON / J
            author: Optional[str] = typer.Option(None, "--author", help="OpenAlex id whose works these are."),
            warehouse: Optional[Path] = WarehouseOpt, as_json: bool = JsonOpt) -> None:
     """Load saved responses through the same path as a fetch; a bad file writes nothing."""
-    from connectors.files import check_inputs, read_saved
+    from connectors.files import check_file, check_inputs
 
-    # Bad input is refused here, before Prefect starts (the flow parses the files again: issue 11's to mend).
+    # Arguments, and that each path is a file that starts like a response, before Prefect starts; the
+    # flow reads each file once (a bad line deep in a file is refused there, and nothing is written).
     check_inputs([str(p) for p in paths], author)
-    with Progress(TextColumn("checking files"), BarColumn(), MofNCompleteColumn(), console=_err(), transient=True,
-                  disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("check", total=len(paths))
-        for p in paths:
-            read_saved(str(p))
-            bar.advance(task)
+    for p in paths:
+        check_file(p)
     settings = _settings(warehouse)
     _check_writer(settings)
     summary = _run_flow("ingest", "ingest_files", "ingest", paths=[str(p) for p in paths], author=author,

@@ -6,11 +6,11 @@ Nothing is merged or decided here; `dedupe` and `attribute` do that. Every frame
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields
 
 import pandas as pd
 
+from core.jsonio import loads
 from transforms.normalize import (
     abstract_from_inverted_index,
     arxiv_id,
@@ -29,7 +29,7 @@ from transforms.normalize import (
     title_key,
 )
 
-__all__ = ["Staged", "stage_records", "work_arxiv_and_dois", "stage_stored", "concat_staged", "subset_staged", "stage_reference_texts", "referenced_ids", "RECORD_COLUMNS", "REFERENCE_TEXT_COLUMNS"]
+__all__ = ["Staged", "stage_records", "work_arxiv_and_dois", "stage_stored", "concat_staged", "latest_staged", "subset_staged", "stage_reference_texts", "referenced_ids", "RECORD_COLUMNS", "REFERENCE_TEXT_COLUMNS"]
 
 RECORD_COLUMNS = [
     "record_key", "source", "source_id", "title", "title_key", "publication_year", "published_on",
@@ -259,7 +259,7 @@ def stage_stored(sources: list[str], payloads: list[str]) -> Staged:
     """Return the staged frames of stored records (source 'openalex' | 'arxiv', the record as JSON)."""
     oa, ax = [], []
     for source, payload in zip(sources, payloads):
-        (oa if source == "openalex" else ax).append(json.loads(payload))
+        (oa if source == "openalex" else ax).append(loads(payload))
     return stage_records(oa, ax)
 
 
@@ -272,6 +272,17 @@ def concat_staged(*parts: Staged) -> Staged:
     staged = Staged(**out)
     staged.institutions = staged.institutions.drop_duplicates("institution_id", ignore_index=True)
     return staged
+
+
+def latest_staged(parts: list[Staged]) -> Staged:
+    """Return one Staged of chunks staged apart, where a record staged in several keeps its latest chunk's rows."""
+    taken: set[str] = set()
+    kept = []
+    for part in reversed(parts):
+        keys = set(part.records["record_key"])
+        kept.append(subset_staged(part, keys - taken) if keys & taken else part)
+        taken |= keys
+    return concat_staged(*reversed(kept)) if kept else stage_records([], [])
 
 
 def subset_staged(staged: Staged, record_keys: set[str]) -> Staged:

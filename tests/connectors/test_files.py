@@ -58,3 +58,35 @@ def test_arxiv_error_feed_is_refused(tmp_path):
                     "<summary>bad</summary></entry></feed>")
     with pytest.raises(InputFileError, match="error feed"):
         read_saved(path)
+
+
+def test_json_lines_stream_in_chunks_and_every_byte_reaches_the_sink(tmp_path):
+    import io
+    import json
+
+    from connectors.files import iter_saved
+
+    lines = [json.dumps({"id": f"https://openalex.org/W{i}", "title": f"t{i}"}) for i in range(1, 12)]
+    path = tmp_path / "works.jsonl.gz"
+    path.write_bytes(gzip.compress(("\n".join(lines[:5]) + "\n\n" + "\n".join(lines[5:]) + "\n").encode()))
+    sink = io.BytesIO()
+    chunks = list(iter_saved(path, sink, batch=4))
+    assert [len(c.openalex_works) for c in chunks] == [4, 4, 3]
+    assert [w["title"] for c in chunks for w in c.openalex_works] == [f"t{i}" for i in range(1, 12)]
+    assert sink.getvalue() == path.read_bytes()
+    # A JSON document (a list page over several lines) is one chunk, whatever its length.
+    page = tmp_path / "page.json"
+    page.write_text(json.dumps({"meta": {}, "results": [json.loads(x) for x in lines]}, indent=2))
+    assert [len(c.openalex_works) for c in iter_saved(page, None, batch=4)] == [11]
+
+
+def test_folders_pipes_and_devices_are_refused_at_once(tmp_path):
+    import os
+
+    from connectors.files import check_file
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for path in (tmp_path, fifo, "/dev/zero"):
+        with pytest.raises(InputFileError, match="not a regular file"):
+            check_file(path)
