@@ -8,13 +8,13 @@ Scores come later still, from the whole warehouse (`transforms.scores`).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
 import pandas as pd
 
+from core.jsonio import dumps_sorted
 from transforms.attribute import AUTHOR_WORK_COLUMNS, attribute_works
 from transforms.authors import AUTHOR_COLUMNS, stage_authors
 from transforms.dedupe import blocking_keys
@@ -148,7 +148,7 @@ def inputs_from_landing(responses: list[dict], author_names: dict[str, str | Non
 
 
 def _payload(record: dict) -> str:
-    return json.dumps({k: v for k, v in record.items() if k != "_response_id"}, ensure_ascii=False, sort_keys=True)
+    return dumps_sorted({k: v for k, v in record.items() if k != "_response_id"})
 
 
 def _source_records(openalex_works: list[dict], arxiv_entries: list[dict]) -> pd.DataFrame:
