@@ -8,7 +8,12 @@ cosine distances between them. A paper that draws on distant literatures scores 
 Fallback `nearest_earlier_works`, where fewer than `min_cited_texts` cited works have text
 (arXiv-only papers, empty reference lists): 1 - the mean cosine similarity of the paper's own
 text to its `nearest_earlier` nearest works in the warehouse of the same field published
-before it. A paper unlike anything before it in its field scores high.
+before it (by date; a work known only by its year counts as published on 1 January). A paper
+unlike anything before it in its field scores high. The nearest earlier works are found
+exactly in a field of up to `EXACT_FIELD` works (one masked matrix product), and through an
+HNSW index (faiss) in a larger one: works are added to it in date order, each day's works
+searched before they are added, so only earlier works can be found and the cost grows as
+n log n, not n^2.
 
 The two methods are on different scales, so a work is only ever ranked against works of the
 same field, year and method.
@@ -20,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.embed import Embedder
+from transforms.nearest import BLOCK, EXACT as EXACT_FIELD, hnsw_index
 
 __all__ = ["work_texts", "work_novelty", "midrank_percentiles", "NOVELTY_COLUMNS"]
 
@@ -70,37 +76,71 @@ def work_novelty(works: pd.DataFrame, references: pd.DataFrame, reference_texts:
     own_vec, ref_vec = vectors[: len(own_text)], vectors[len(own_text):]
 
     cited = references.groupby("work_id")["referenced_id"].agg(list).to_dict() if len(references) else {}
-    order = pd.to_datetime(works["published_on"], errors="coerce")
-    year = works["publication_year"].astype("Float64")
-    fields = works["field"].tolist()
+    fields = works["field"].astype(object).where(works["field"].notna(), None).tolist()
     has_text = np.array([bool(t) for t in own_text])
-    rows = []
+    rows, fallback = [], []
     for i, wid in enumerate(works["work_id"]):
         idx = [ref_index[r] for r in cited.get(wid, []) if r in ref_index]
         if len(idx) >= min_cited_texts:
             sims = ref_vec[idx] @ ref_vec[idx].T
             dist = 1.0 - sims[np.triu_indices(len(idx), k=1)]
             rows.append((wid, float(np.clip(np.percentile(dist, distance_percentile), 0, 2)), "cited_works", len(idx)))
-            continue
-        if not has_text[i] or fields[i] is None or pd.isna(fields[i]):
+        elif not has_text[i] or fields[i] is None:
             rows.append((wid, None, "insufficient_text" if not has_text[i] else "no_field", 0))
-            continue
-        earlier = _earlier(order, year, i)
-        mask = earlier & has_text & np.array([f == fields[i] for f in fields])
-        if not mask.any():
-            rows.append((wid, None, "no_earlier_works", 0))
-            continue
-        sims = own_vec[mask] @ own_vec[i]
-        top = np.sort(sims)[::-1][:nearest_earlier]
-        rows.append((wid, float(np.clip(1.0 - top.mean(), 0, 2)), "nearest_earlier_works", len(top)))
+        else:
+            fallback.append(i)
+            rows.append(None)
+    day = _order_days(works["published_on"], works["publication_year"])
+    field_of = np.array(fields, dtype=object)
+    by_field: dict[str, list[int]] = {}
+    for i in fallback:
+        by_field.setdefault(fields[i], []).append(i)
+    for field, members in by_field.items():
+        # Queries: the field's fallback works; candidates: every dated work of the field with text.
+        pool = np.flatnonzero((field_of == field) & has_text & ~np.isnan(day))
+        means, counts = _nearest_earlier(own_vec, day, pool, np.array(members), nearest_earlier)
+        for i, mean, n in zip(members, means, counts):
+            wid = works["work_id"].iloc[i]
+            rows[i] = ((wid, None, "no_earlier_works", 0) if n == 0
+                       else (wid, float(np.clip(1.0 - mean, 0, 2)), "nearest_earlier_works", int(n)))
     out = pd.DataFrame(rows, columns=NOVELTY_COLUMNS)
     out["novelty"] = out["novelty"].astype("Float64").round(4)
     return out, own_vec
 
 
-def _earlier(order: pd.Series, year: pd.Series, i: int) -> np.ndarray:
-    """Works published before work i: by date where both have one, else by year."""
-    by_date = (order < order.iloc[i]).fillna(False).to_numpy(dtype=bool)
-    dated = (order.notna() & pd.notna(order.iloc[i])).to_numpy(dtype=bool)
-    by_year = (year < year.iloc[i]).fillna(False).to_numpy(dtype=bool)
-    return np.where(dated, by_date, by_year)
+def _order_days(published_on: pd.Series, year: pd.Series) -> np.ndarray:
+    """Days since 1970 each work was published: its date, else 1 January of its year, else NaN."""
+    dates = pd.to_datetime(published_on, errors="coerce")
+    by_year = pd.to_datetime(year.astype("Float64").astype("Int64").astype(str).where(year.notna()) + "-01-01",
+                             errors="coerce")
+    return ((dates.fillna(by_year) - pd.Timestamp("1970-01-01")).dt.days).astype(float).to_numpy()
+
+
+def _nearest_earlier(vectors: np.ndarray, day: np.ndarray, pool: np.ndarray, queries: np.ndarray,
+                     k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (mean similarity of each query's k nearest earlier pool works, how many there were)."""
+    means, counts = np.zeros(len(queries)), np.zeros(len(queries), dtype=int)
+    if len(pool) <= EXACT_FIELD:
+        for start in range(0, len(queries), BLOCK):
+            q = queries[start:start + BLOCK]
+            sims = vectors[q] @ vectors[pool].T
+            earlier = day[pool][None, :] < day[q][:, None]
+            sims = np.where(earlier, sims, -np.inf)
+            n = np.minimum(earlier.sum(axis=1), k)
+            top = -np.sort(-sims, axis=1)[:, :k] if sims.shape[1] else np.zeros((len(q), 0))
+            means[start:start + len(q)] = [top[r, :n[r]].mean() if n[r] else 0.0 for r in range(len(q))]
+            counts[start:start + len(q)] = n
+        return means, counts
+    position = {int(q): r for r, q in enumerate(queries)}
+    ordered = pool[np.argsort(day[pool], kind="stable")]
+    data = np.ascontiguousarray(vectors, dtype=np.float32)
+    with hnsw_index(data.shape[1], k) as index:
+        for days in np.split(ordered, np.flatnonzero(np.diff(day[ordered])) + 1):
+            asked = [int(j) for j in days if int(j) in position]
+            if asked and index.ntotal:
+                sims, found = index.search(data[asked], min(k, index.ntotal))
+                for j, s, f in zip(asked, sims, found):
+                    hit = s[f >= 0]
+                    means[position[j]], counts[position[j]] = (float(hit.mean()) if len(hit) else 0.0), len(hit)
+            index.add(data[days])
+    return means, counts

@@ -19,12 +19,13 @@ from transforms.curation import apply_curation
 from transforms.embed import make_embedder
 from transforms.metrics import author_citations_by_year, author_metrics, quality_checks
 from transforms.normalize import fold, name_match_score, subfield_of_category
+from transforms.nearest import top_k
 from transforms.novelty import midrank_percentiles, work_novelty
 
 __all__ = ["FORMULA_VERSION", "ScoringInputs", "Scores", "score", "trust_score", "trust_label", "profile_score",
            "PROFILE_COMPONENTS", "TRUST_COMPONENTS"]
 
-FORMULA_VERSION = "2026.11.1"
+FORMULA_VERSION = "2026.12.1"
 PROFILE_COMPONENTS = ("impact", "h_index", "novelty", "activity")
 TRUST_COMPONENTS = ("orcid", "orcid_consistent", "openalex_id", "high_confidence", "coauthor_overlap",
                     "institution", "name_match")
@@ -338,11 +339,7 @@ def _neighbours(works: pd.DataFrame, attributed: pd.DataFrame, vectors: np.ndarr
     if not sources or vectors.shape[0] < 2:
         return pd.DataFrame(columns=cols)
     src = np.array([pos[w] for w in sources])
-    sims = vectors[src] @ vectors.T
-    sims[np.arange(len(src)), src] = -1.0
-    rows = []
-    for r, w in enumerate(sources):
-        for j in np.argsort(-sims[r], kind="stable")[:k]:
-            if sims[r, j] >= floor:
-                rows.append((w, ids[j], round(float(sims[r, j]), 4)))
+    found, sims = top_k(vectors, src, k)
+    rows = [(w, ids[j], round(float(s), 4)) for w, row, row_sims in zip(sources, found, sims)
+            for j, s in zip(row, row_sims) if j >= 0 and s >= floor]
     return pd.DataFrame(rows, columns=cols)
