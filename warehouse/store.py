@@ -256,6 +256,10 @@ class Warehouse:
             [status, finished_at, json.dumps(errors), *values, run_id],
         )
 
+    def forget_run(self, run_id: str) -> None:
+        """Remove a run that was refused before it wrote anything (bad input is not a run)."""
+        self.con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+
     def load_raw_index(self, rows: list[dict]) -> None:
         """Index landed responses (its own small transaction: kept even if the run's load fails)."""
         if not rows:
@@ -287,6 +291,36 @@ class Warehouse:
         self._unregister("stg")
         return len(staged)
 
+    def _sync(self, table: str, frame: pd.DataFrame, scope: str, values: list[str]) -> int:
+        """Make `table`'s rows whose `scope` column is in `values` (and any row holding a key `frame` writes)
+        equal `frame`, writing only the rows that differ; return the frame's row count.
+
+        Loading what is already stored writes nothing, so re-running the same input neither
+        rewrites a work's rows nor grows the file.
+        """
+        keys = list(TABLE_KEYS[table])
+        if frame is None or not len(frame):
+            self.con.execute(f"DELETE FROM {table} WHERE {scope} IN (SELECT UNNEST(?::VARCHAR[]))", [values])
+            return 0
+        staged = self._stage(table, frame.drop_duplicates(keys, keep="last"))
+        types = dict((r[0], r[1]) for r in self.con.execute(f"DESCRIBE {table}").fetchall())
+        cols, key_cols = ", ".join(f'"{c}"' for c in staged.columns), ", ".join(f'"{k}"' for k in keys)
+        typed = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' for c in staged.columns)
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _new AS SELECT {typed} FROM stg")
+            self.con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE _gone AS SELECT {key_cols} FROM (
+                    SELECT {cols} FROM {table}
+                    WHERE {scope} IN (SELECT UNNEST(?::VARCHAR[])) OR ({key_cols}) IN (SELECT ({key_cols}) FROM _new)
+                    EXCEPT SELECT {cols} FROM _new)""", [values])
+            self.con.execute(f"DELETE FROM {table} t USING _gone g WHERE " + " AND ".join(f't."{k}" = g."{k}"' for k in keys))
+            self.con.execute(f"INSERT INTO {table} BY NAME (SELECT {cols} FROM _new EXCEPT SELECT {cols} FROM {table})")
+            self.con.execute("DROP TABLE _gone")
+            self.con.execute("DROP TABLE _new")
+        finally:
+            self._unregister("stg")
+        return len(staged)
+
     def store_batch(self, batch, run_id: str, now: datetime) -> None:
         """Upsert what a run fetched: its records, their keys, the authors and who each record was fetched for.
 
@@ -307,11 +341,17 @@ class Warehouse:
         records = batch.source_records.assign(first_run_id=run_id, last_run_id=run_id, last_seen_at=now)
         self.con.register("stg_records", records)
         try:
+            # A record seen again is marked seen; its payload is rewritten only if it changed (a
+            # re-load of the same input rewrites no payload, so the file does not grow).
+            con.execute("""
+                UPDATE source_records SET payload = CAST(s.payload AS JSON) FROM stg_records s
+                WHERE source_records.record_key = s.record_key AND CAST(source_records.payload AS VARCHAR) <> s.payload
+            """)
             con.execute("""
                 INSERT INTO source_records BY NAME
                 SELECT record_key, source, source_id, CAST(payload AS JSON) AS payload, response_id, first_run_id,
                        last_run_id, CAST(last_seen_at AS TIMESTAMPTZ) AS last_seen_at FROM stg_records
-                ON CONFLICT (record_key) DO UPDATE SET payload = excluded.payload,
+                ON CONFLICT (record_key) DO UPDATE SET
                     response_id = coalesce(excluded.response_id, source_records.response_id),
                     last_run_id = excluded.last_run_id, last_seen_at = excluded.last_seen_at
             """)
@@ -463,19 +503,12 @@ class Warehouse:
         finally:
             self._unregister("stg_works")
         rows = {}
-        for table in WORK_TABLES:
-            con.execute(f"DELETE FROM {table} WHERE work_id IN (SELECT UNNEST(?::VARCHAR[]))", [touched])
-        con.execute("DELETE FROM record_works WHERE record_key IN (SELECT UNNEST(?::VARCHAR[]))", [record_keys])
         frames = {"works": m.works, "work_identifiers": m.identifiers, "work_locations": m.locations,
                   "work_topics": m.work_topics, "authorships": m.authorships, "citations_by_year": m.citations_by_year,
                   "work_references": m.references, "work_links": derived.links, "record_works": derived.record_works}
         for table, frame in frames.items():
-            if table == "work_identifiers" and len(frame):
-                # An identifier may have moved here from a work outside these clusters.
-                self._stage(table, frame)
-                con.execute("DELETE FROM work_identifiers WHERE (scheme, value) IN (SELECT (scheme, value) FROM stg)")
-                self._unregister("stg")
-            rows[table] = self._insert(table, frame, replace=False)
+            scope, values = ("record_key", record_keys) if table == "record_works" else ("work_id", touched)
+            rows[table] = self._sync(table, frame, scope, values)
             if fail_after == table:
                 raise RuntimeError(f"injected failure after loading {table}")
         if len(derived.aliases):

@@ -232,3 +232,69 @@ def test_a_record_whose_data_changes_splits_its_work_and_nothing_is_orphaned(tmp
             ("doi:10.1/cats", 1), ("doi:10.1/dogs", 1)]
         assert wh.con.execute("SELECT count(*) FROM author_works WHERE is_attributed").fetchone()[0] == 2
         _no_orphans(wh)
+
+
+@pytest.mark.realdata
+def test_a_file_ingested_in_chunks_equals_one_load_of_all_its_records(tmp_path):
+    # A real author list as JSON Lines (gzip'd, with the author's record on the last line), streamed
+    # in chunks of 7 records: the same warehouse as one load of every record, and the file landed byte for byte.
+    import gzip
+
+    from connectors.landing import RawLanding, read_landed
+    from flows.steps import store_files
+
+    a = _idb("A5056606328")
+    lines = [json.dumps(w) for w in a.openalex_works] + [json.dumps(a.record)]
+    path = tmp_path / "list.jsonl.gz"
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    with _warehouse(tmp_path, "whole") as wh:
+        _run(wh, [a], 0)
+        whole = _content(wh)
+    with _warehouse(tmp_path, "chunks") as wh:
+        landing = RawLanding(tmp_path / "raw", "run-0")
+        told = []
+        result, stats = store_files(wh, landing, [str(path)], a.author_id, "run-0", NOW, batch=7,
+                                    on_chunk=lambda name, n: told.append(n))
+        # Chunks of 7 lines; the author's own record is a line but not a work record.
+        assert told[-1] == len(a.openalex_works) and len(told) == -(-len(lines) // 7)
+        assert stats["records_fetched"] == len(a.openalex_works) and result.works_new == stats["works"]
+        _assert_same(whole, _content(wh))
+        _no_orphans(wh)
+        (landed,) = landing.landed
+        assert read_landed(tmp_path / "raw", landed.path) == path.read_bytes() and landed.byte_count == path.stat().st_size
+        assert wh.con.execute("SELECT count(*) FROM source_records WHERE response_id <> ?",
+                              [landed.response_id]).fetchone()[0] == 0
+
+
+def test_a_bad_line_deep_in_a_file_rolls_the_whole_ingest_back_and_lands_nothing(tmp_path):
+    from connectors.landing import RawLanding
+    from core.errors import InputFileError
+    from flows.steps import store_files
+
+    works = [w for p in sorted((SAMPLE_DIR / "openalex").glob("works_A5000000001_p*.json")) for w in read_saved(p).openalex_works]
+    path = tmp_path / "works.jsonl"
+    path.write_text("".join(json.dumps(w) + "\n" for w in works) + '{"id": "https://openalex.org/W1", "title": \n')
+    with _warehouse(tmp_path, "w") as wh:
+        _run(wh, [SAMPLE["A5000000002"]()], 0)
+        before = _content(wh)
+        with pytest.raises(InputFileError, match=rf"line {len(works) + 1} is not an OpenAlex record"):
+            store_files(wh, RawLanding(tmp_path / "raw", "run-1"), [str(path)], "A5000000001", "run-1", NOW, batch=2)
+        _assert_same(before, _content(wh))
+    assert [p for p in (tmp_path / "raw").rglob("*") if p.is_file()] == []
+
+
+def test_loading_the_same_records_again_rewrites_no_derived_row(tmp_path):
+    # Every derived row is written only when it differs: a second load of the same input deletes and
+    # inserts nothing (the rows keep their row ids), so a re-run neither churns nor grows the file.
+    from warehouse.store import WORK_TABLES
+
+    inputs = [SAMPLE["A5000000001"](), SAMPLE["A5000000002"]()]
+    with _warehouse(tmp_path, "w") as wh:
+        _run(wh, inputs, 0)
+        before = {t: wh.con.execute(f"SELECT rowid FROM {t} ORDER BY rowid").fetchall() for t in (*WORK_TABLES, "record_works")}
+        content = _content(wh)
+        result, _ = _run(wh, [SAMPLE["A5000000001"](), SAMPLE["A5000000002"]()], 1)
+        assert (result.works_new, result.works_changed) == (0, 0)
+        after = {t: wh.con.execute(f"SELECT rowid FROM {t} ORDER BY rowid").fetchall() for t in before}
+        assert after == before and all(before[t] for t in ("works", "work_identifiers", "work_locations"))
+        _assert_same(content, _content(wh))
