@@ -30,10 +30,11 @@ from core.errors import FetchError, InputFileError, UserError
 from core.settings import load_scoring_config
 from flows.wiring import Clients
 from transforms.assemble import (AuthorInput, Batch, arxiv_only_ids, assemble, attribute_authors, author_from_saved,
-                                 derive_summary, inputs_from_landing)
+                                 derive_summary, inputs_from_landing, source_records)
 from transforms.authors import choose_author, require_live_author
 from transforms.curation import work_constraints
 from transforms.dedupe import derive_works
+from transforms.embed import CachedEmbedder, make_embedder
 from transforms.links import MAX_BLOCK
 from transforms.normalize import normalize_orcid, normalize_person_name, openalex_short_id
 from transforms.scores import FORMULA_VERSION, ScoringInputs, score
@@ -146,19 +147,21 @@ def transform_run(inputs: list[AuthorInput], extra_openalex_works: list[dict] | 
 
 def store_and_derive(warehouse: Warehouse, batch: Batch, run_id: str, now: datetime,
                      fail_after: str | None = None, keep_earlier_candidates: bool = False) -> tuple[LoadResult, dict]:
-    """Store the batch's records and re-derive every work and attribution they touch, in one transaction.
+    """Store the batch's records and re-derive every work and attribution their changes touch, in one transaction.
 
-    Works come from all stored records of the clusters the batch touches (a new record can join,
+    Only what changed seeds the derivation (`Warehouse.store_batch`): a batch stored before, as
+    it is, re-derives nothing, so a re-run costs its parse and compare. Works come from all
+    stored records of the clusters the changes touch (a new record can join,
     bridge or split works other runs made); attribution is redone for every author with a
     candidate record among them. `keep_earlier_candidates` (an older warehouse's first records)
     also makes every work an author already had a candidate of theirs. Returns the load result
     and the run summary's figures.
     """
     with warehouse.transaction():
-        warehouse.store_batch(batch, run_id, now)
+        seeds = warehouse.store_batch(batch, run_id, now)
         if keep_earlier_candidates:
             warehouse.keep_earlier_candidates(run_id)
-        return _derive(warehouse, list(batch.source_records["record_key"]), batch.staged, run_id, now, fail_after)
+        return _derive(warehouse, seeds, batch.staged, run_id, now, fail_after)
 
 
 def restore_records(warehouse: Warehouse, raw_dir: Path, run_id: str, now: datetime) -> dict:
@@ -196,6 +199,9 @@ def rederive(warehouse: Warehouse, record_keys: list[str], run_id: str, now: dat
 
 def _derive(warehouse: Warehouse, seeds: list[str], fresh: Staged | None, run_id: str, now: datetime,
             fail_after: str | None = None) -> tuple[LoadResult, dict]:
+    if not seeds:  # nothing stored changed: every work and attribution stands as derived
+        return LoadResult(0, 0, {}), {"records": 0, "works": 0, "merged_duplicates": 0, "arxiv_attributed": 0,
+                                      "arxiv_rejected": 0, "authors_attributed": 0, "works_aliased": 0}
     component = warehouse.component(seeds, max_block=MAX_BLOCK)
     authors = warehouse.authors_of_records(component)
     candidates = warehouse.candidate_records(authors)
@@ -239,15 +245,19 @@ def store_files(warehouse: Warehouse, landing: RawLanding, paths: list[str], aut
                 for chunk in iter_saved(path, sink, batch):
                     for record in chunk.openalex_works + chunk.arxiv_entries:
                         record["_response_id"] = sink.response_id
+                    # Records stored before exactly as they are are marked seen and go no further.
+                    same = warehouse.mark_unchanged(source_records(chunk.openalex_works, chunk.arxiv_entries),
+                                                    author_id, run_id, now)
+                    works = [w for w in chunk.openalex_works if f"openalex:{openalex_short_id(w.get('id'))}" not in same]
+                    entries = [e for e in chunk.arxiv_entries if f"arxiv:{e.get('arxiv_id')}" not in same]
                     if author_id:
-                        inputs = [author_from_saved(author_id, chunk.openalex_works, chunk.arxiv_entries,
-                                                    chunk.openalex_authors, warehouse.author_row(author_id))]
+                        inputs = [author_from_saved(author_id, works, entries, chunk.openalex_authors,
+                                                    warehouse.author_row(author_id))]
                         loaded = assemble(inputs)
                     else:
-                        loaded = assemble([], chunk.openalex_works, chunk.arxiv_entries)
-                    warehouse.store_batch(loaded, run_id, now)
+                        loaded = assemble([], works, entries)
+                    seeds += warehouse.store_batch(loaded, run_id, now)
                     parts.append(loaded.staged)
-                    seeds += list(loaded.source_records["record_key"])
                     records += len(chunk.openalex_works) + len(chunk.arxiv_entries)
                     if on_chunk:
                         on_chunk(Path(path).name, records)
@@ -275,8 +285,12 @@ def score_warehouse(warehouse: Warehouse, today: date, config: dict | None = Non
     active = warehouse.active_scoring()
     cfg = config or (active[1] if active else load_scoring_config())
     version = warehouse.scoring_version_for(cfg, FORMULA_VERSION, datetime.now(timezone.utc), note)
-    scores = score(ScoringInputs(**warehouse.scoring_frames()), cfg, today, version["scoring_version"])
-    warehouse.write_scores(scores.tables(), version)
+    embedder = make_embedder(cfg["novelty"]["embedder"])
+    if getattr(embedder, "text_stable", False):  # a text's vector is kept: only texts never seen are embedded
+        embedder = CachedEmbedder(embedder, warehouse.text_vectors(embedder.version))
+    scores = score(ScoringInputs(**warehouse.scoring_frames()), cfg, today, version["scoring_version"], embedder)
+    warehouse.write_scores(scores.tables(), version, vectors=(embedder.version, embedder.new)
+                           if isinstance(embedder, CachedEmbedder) else None)
     m = scores.author_metrics
     get_run_logger().info("scored %d authors and %d works with scoring version %d%s", len(m), len(scores.work_metrics),
                           version["scoring_version"], " (new)" if version["is_new"] else "")

@@ -22,7 +22,7 @@ from transforms.normalize import fold, normalize_doi, normalize_orcid, normalize
 from transforms.staging import Staged, stage_records, work_arxiv_and_dois
 
 __all__ = ["AuthorInput", "Batch", "assemble", "arxiv_only_ids", "attribute_authors", "author_from_saved", "derive_summary",
-           "inputs_from_landing"]
+           "inputs_from_landing", "source_records"]
 
 
 @dataclass
@@ -57,6 +57,7 @@ class Batch:
     author_records: pd.DataFrame  # author_id, record_key, via: candidate records fetched for an author
     staged: Staged
     reference_texts: pd.DataFrame | None = None  # texts of cited works, added by the run when fetched
+    bare_author_ids: list[str] = field(default_factory=list)  # authors known only by id here (no record of theirs)
 
     @property
     def author_ids(self) -> list[str]:
@@ -151,7 +152,8 @@ def _payload(record: dict) -> str:
     return dumps_sorted({k: v for k, v in record.items() if k != "_response_id"})
 
 
-def _source_records(openalex_works: list[dict], arxiv_entries: list[dict]) -> pd.DataFrame:
+def source_records(openalex_works: list[dict], arxiv_entries: list[dict]) -> pd.DataFrame:
+    """Return record_key, source, source_id, payload (canonical JSON), response_id of each record (the last copy wins)."""
     rows = {}
     for w in openalex_works:
         if wid := openalex_short_id(w.get("id")):
@@ -205,10 +207,11 @@ def assemble(
         institutions=staged.institutions,
         topics=staged.topics.drop_duplicates("topic_id")[["topic_id", "display_name", "subfield", "field", "domain"]]
         .reset_index(drop=True),
-        source_records=_source_records(oa, ax),
+        source_records=source_records(oa, ax),
         record_keys=blocking_keys(staged),
         author_records=author_links,
         staged=staged,
+        bare_author_ids=sorted(a.author_id for a in bare),
     )
 
 

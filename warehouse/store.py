@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +21,9 @@ from pathlib import Path
 from typing import Iterator
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from core.errors import WarehouseError
 
@@ -321,26 +324,37 @@ class Warehouse:
             self._unregister("stg")
         return len(staged)
 
-    def store_batch(self, batch, run_id: str, now: datetime) -> None:
+    def store_batch(self, batch, run_id: str, now: datetime) -> list[str]:
         """Upsert what a run fetched: its records, their keys, the authors and who each record was fetched for.
 
         Only the records (and authors) in the batch are written; every other stored record stays
-        as it was. Call inside `transaction()` together with the derivation it feeds.
+        as it was. Call inside `transaction()` together with the derivation it feeds. Returns the
+        records whose derivation this can change: new ones, changed ones, ones newly fetched for
+        an author, and every candidate of an author whose identity (name, ORCID, ids) changed.
+        A record stored before exactly as it is now, for the same authors, changes nothing.
         """
         con = self.con
-        self._insert("authors", batch.authors)
-        if len(batch.authors):
+        identities = self.identities(batch.author_ids)
+        # An author known here only by id (an ingest without their record) keeps what is stored of them.
+        kept = {r[0] for r in con.execute("SELECT author_id FROM authors WHERE author_id IN (SELECT UNNEST(?::VARCHAR[]))",
+                                          [batch.bare_author_ids]).fetchall()} if batch.bare_author_ids else set()
+        authors = batch.authors[~batch.authors["author_id"].isin(kept)]
+        self._insert("authors", authors)
+        if len(authors):
             # A fetched author's own record says which identifiers are theirs now (arxiv_name ones
             # come from attribution and are kept).
             con.execute("DELETE FROM author_identifiers WHERE scheme <> 'arxiv_name' AND author_id IN "
-                        "(SELECT UNNEST(?::VARCHAR[]))", [batch.author_ids])
-        self._insert("author_identifiers", batch.author_identifiers)
+                        "(SELECT UNNEST(?::VARCHAR[]))", [sorted(authors["author_id"])])
+        self._insert("author_identifiers", batch.author_identifiers[~batch.author_identifiers["author_id"].isin(kept)])
         self._insert("institutions", batch.institutions)
         self._insert("topics", batch.topics)
         self._insert("reference_texts", batch.reference_texts)
         records = batch.source_records.assign(first_run_id=run_id, last_run_id=run_id, last_seen_at=now)
         self.con.register("stg_records", records)
         try:
+            changed = [r[0] for r in con.execute("""
+                SELECT s.record_key FROM stg_records s LEFT JOIN source_records r USING (record_key)
+                WHERE r.record_key IS NULL OR CAST(r.payload AS VARCHAR) <> s.payload""").fetchall()]
             # A record seen again is marked seen; its payload is rewritten only if it changed (a
             # re-load of the same input rewrites no payload, so the file does not grow).
             con.execute("""
@@ -363,9 +377,44 @@ class Warehouse:
         links = batch.author_records.assign(first_run_id=run_id, last_run_id=run_id)
         if len(links):
             self._stage("author_records", links)
+            changed += [r[0] for r in con.execute(
+                "SELECT record_key FROM stg ANTI JOIN author_records USING (author_id, record_key)").fetchall()]
             con.execute("INSERT INTO author_records BY NAME SELECT * FROM stg ON CONFLICT (author_id, record_key) "
                         "DO UPDATE SET last_run_id = excluded.last_run_id")
             self._unregister("stg")
+        before = {i["author_id"]: i for i in identities}
+        moved = [i["author_id"] for i in self.identities(batch.author_ids) if before.get(i["author_id"]) != i]
+        if moved:
+            changed += list(self.candidate_records(moved)["record_key"])
+        return sorted(set(changed))
+
+    def mark_unchanged(self, records: pd.DataFrame, author_id: str | None, run_id: str, now: datetime) -> set[str]:
+        """Mark as seen in this run the records (record_key, payload, response_id) stored exactly so
+        before (and, with `author_id`, already that author's candidates); return their keys.
+
+        They change nothing, so the caller need not stage or store them again. Call inside `transaction()`.
+        """
+        if not len(records):
+            return set()
+        self.con.register("stg_seen", records[["record_key", "payload", "response_id"]])
+        try:
+            self.con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE _same AS
+                SELECT s.record_key, s.response_id FROM stg_seen s JOIN source_records r USING (record_key)
+                WHERE CAST(r.payload AS VARCHAR) = s.payload
+                {"AND s.record_key IN (SELECT record_key FROM author_records WHERE author_id = $author)" if author_id else ""}
+            """, {"author": author_id} if author_id else None)
+        finally:
+            self._unregister("stg_seen")
+        self.con.execute("UPDATE source_records SET last_run_id = $run, last_seen_at = $now, "
+                         "response_id = coalesce(s.response_id, source_records.response_id) FROM _same s "
+                         "WHERE source_records.record_key = s.record_key", {"run": run_id, "now": now})
+        if author_id:
+            self.con.execute("UPDATE author_records SET last_run_id = $run FROM _same s WHERE author_id = $author "
+                             "AND author_records.record_key = s.record_key", {"run": run_id, "author": author_id})
+        same = {r[0] for r in self.con.execute("SELECT record_key FROM _same").fetchall()}
+        self.con.execute("DROP TABLE _same")
+        return same
 
     def component(self, record_keys: list[str], max_block: int = 100) -> list[str]:
         """Return every stored record that can end up in one work with any of `record_keys`.
@@ -615,13 +664,41 @@ class Warehouse:
         return {"scoring_version": int(version), "is_new": True, "fingerprint": fingerprint, "formula_version": formula_version,
                 "config": json.dumps(config, sort_keys=True), "created_at": now, "note": note}
 
-    def write_scores(self, tables: dict[str, pd.DataFrame], version: dict, fail_after: str | None = None) -> None:
+    def text_vectors(self, embedder: str) -> dict[str, np.ndarray]:
+        """Return text_key -> vector (float32) of every text this embedder version has embedded."""
+        with warnings.catch_warnings():  # "an extra copy of the rows": one copy of the vectors, and the result is finished
+            warnings.simplefilter("ignore", UserWarning)
+            table = self.con.execute("SELECT text_key, vector FROM text_vectors WHERE embedder = ?", [embedder]).to_arrow_table()
+        if not table.num_rows:
+            return {}
+        flat = table.column("vector").combine_chunks()
+        matrix = flat.flatten().to_numpy(zero_copy_only=False).astype(np.float32).reshape(table.num_rows, -1)
+        return dict(zip(table.column("text_key").to_pylist(), matrix))
+
+    def _keep_vectors(self, embedder: str, vectors: dict[str, np.ndarray]) -> None:
+        if not vectors:
+            return
+        keys = sorted(vectors)
+        matrix = np.stack([vectors[k] for k in keys]).astype(np.float32)
+        frame = pa.table({"text_key": keys, "embedder": [embedder] * len(keys),
+                          "vector": pa.FixedSizeListArray.from_arrays(pa.array(matrix.ravel()), matrix.shape[1])})
+        self.con.register("stg_vectors", frame)
+        try:
+            self.con.execute("INSERT OR IGNORE INTO text_vectors SELECT text_key, embedder, CAST(vector AS FLOAT[]) FROM stg_vectors")
+        finally:
+            self._unregister("stg_vectors")
+
+    def write_scores(self, tables: dict[str, pd.DataFrame], version: dict, fail_after: str | None = None,
+                     vectors: tuple[str, dict] | None = None) -> None:
         """Replace every scored table and append the pass to author_metrics_history, in one transaction.
 
         `version` is what scoring_version_for returned; a new version is recorded with its scores.
+        `vectors` = (embedder version, text_key -> vector) the pass made, kept with its scores.
         """
         try:
             with self.transaction() as con:
+                if vectors:
+                    self._keep_vectors(*vectors)
                 if version.get("is_new"):
                     con.execute("INSERT INTO scoring_versions BY NAME SELECT ? AS scoring_version, ? AS fingerprint, "
                                 "? AS formula_version, ? AS config, ? AS created_at, ? AS note",

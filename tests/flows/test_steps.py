@@ -264,6 +264,12 @@ def test_a_file_ingested_in_chunks_equals_one_load_of_all_its_records(tmp_path):
         assert read_landed(tmp_path / "raw", landed.path) == path.read_bytes() and landed.byte_count == path.stat().st_size
         assert wh.con.execute("SELECT count(*) FROM source_records WHERE response_id <> ?",
                               [landed.response_id]).fetchone()[0] == 0
+        # The same file again: every record is marked seen by the new run, none is staged or re-derived.
+        result, stats = store_files(wh, RawLanding(tmp_path / "raw", "run-1"), [str(path)], a.author_id, "run-1", NOW, batch=7)
+        assert (result.works_new, result.works_changed, stats["records"], stats["records_fetched"]) == (0, 0, 0, len(a.openalex_works))
+        assert wh.con.execute("SELECT count(*) FROM source_records WHERE last_run_id <> 'run-1'").fetchone()[0] == 0
+        assert wh.con.execute("SELECT count(*) FROM author_records WHERE last_run_id <> 'run-1'").fetchone()[0] == 0
+        _assert_same(whole, _content(wh))
 
 
 def test_a_bad_line_deep_in_a_file_rolls_the_whole_ingest_back_and_lands_nothing(tmp_path):
@@ -293,8 +299,28 @@ def test_loading_the_same_records_again_rewrites_no_derived_row(tmp_path):
         _run(wh, inputs, 0)
         before = {t: wh.con.execute(f"SELECT rowid FROM {t} ORDER BY rowid").fetchall() for t in (*WORK_TABLES, "record_works")}
         content = _content(wh)
-        result, _ = _run(wh, [SAMPLE["A5000000001"](), SAMPLE["A5000000002"]()], 1)
-        assert (result.works_new, result.works_changed) == (0, 0)
+        result, stats = _run(wh, [SAMPLE["A5000000001"](), SAMPLE["A5000000002"]()], 1)
+        assert (result.works_new, result.works_changed, stats["records"]) == (0, 0, 0)  # nothing re-derived
         after = {t: wh.con.execute(f"SELECT rowid FROM {t} ORDER BY rowid").fetchall() for t in before}
         assert after == before and all(before[t] for t in ("works", "work_identifiers", "work_locations"))
         _assert_same(content, _content(wh))
+
+
+def test_a_change_re_derives_only_what_it_touches_and_a_new_identity_re_attributes_all(tmp_path):
+    a, b = SAMPLE["A5000000001"](), SAMPLE["A5000000002"]()
+    with _warehouse(tmp_path, "w") as wh:
+        _run(wh, [a, b], 0)
+        records = wh.con.execute("SELECT count(*) FROM source_records").fetchone()[0]
+        # One work's citation count changes: its cluster is re-derived, not the warehouse.
+        b2 = SAMPLE["A5000000002"]()
+        b2.openalex_works[0] = {**b2.openalex_works[0], "cited_by_count": 999}
+        _, stats = _run(wh, [b2], 1)
+        assert 1 <= stats["records"] < records / 3
+        assert wh.con.execute("SELECT max(cited_by_count) FROM works").fetchone()[0] == 999
+        # The author's record now carries an ORCID: every candidate of theirs is attributed again.
+        b3 = SAMPLE["A5000000002"]()
+        b3.record = {**b3.record, "orcid": "https://orcid.org/0000-0002-1825-0097"}
+        _, stats = _run(wh, [b3], 2)
+        candidates = wh.con.execute("SELECT count(*) FROM author_records WHERE author_id = 'A5000000002'").fetchone()[0]
+        assert stats["records"] >= candidates and stats["authors_attributed"] >= 1
+        assert wh.con.execute("SELECT orcid FROM authors WHERE author_id = 'A5000000002'").fetchone()[0] == "0000-0002-1825-0097"
