@@ -15,7 +15,7 @@ __all__ = ["Settings", "SAMPLE_DIR", "DEFAULT_SCORING", "load_scoring_config"]
 # The bundled sample is a folder of recorded responses beside this package (a path, not an import).
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "scholarflow" / "sample"
 DEFAULT_SCORING = Path(__file__).parent / "scoring.toml"
-_EMBEDDERS = ("tfidf-svd", "minilm")
+_EMBEDDERS = ("hashing-rp", "tfidf-svd", "minilm")  # transforms.embed.EMBEDDERS (core imports nothing of the project)
 
 
 def load_scoring_config(path: str | Path | None = None) -> dict:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.curation import apply_curation
-from transforms.embed import make_embedder
+from transforms.embed import Embedder, make_embedder
 from transforms.metrics import author_citations_by_year, author_metrics, quality_checks
 from transforms.normalize import fold, name_match_score, subfield_of_category
 from transforms.nearest import top_k
@@ -112,8 +112,8 @@ def _person(openalex_id, name) -> str | None:
 
 
 # -- the pass ----------------------------------------------------------------------------
-def score(inputs: ScoringInputs, config: dict, computed_on: date, version: int) -> Scores:
-    """Return every derived table for the whole warehouse."""
+def score(inputs: ScoringInputs, config: dict, computed_on: date, version: int, embedder: Embedder | None = None) -> Scores:
+    """Return every derived table for the whole warehouse (texts embedded by `embedder`, else the configured one)."""
     nov_cfg, prof_cfg, trust_cfg, graph_cfg = config["novelty"], config["profile"], config["trust"], config["graph"]
     curated = apply_curation(inputs.author_works, inputs.curation)
     aw = curated.author_works
@@ -121,7 +121,7 @@ def score(inputs: ScoringInputs, config: dict, computed_on: date, version: int) 
 
     # Works: citations, field-normalized impact, novelty and its percentile among comparable works.
     novelty, vectors = work_novelty(
-        works, inputs.work_references, inputs.reference_texts, make_embedder(nov_cfg["embedder"]),
+        works, inputs.work_references, inputs.reference_texts, embedder or make_embedder(nov_cfg["embedder"]),
         distance_percentile=nov_cfg["distance_percentile"], min_cited_texts=nov_cfg["min_cited_texts"],
         nearest_earlier=nov_cfg["nearest_earlier"],
     )

@@ -391,6 +391,15 @@ CREATE TABLE IF NOT EXISTS reference_texts (
 );
 COMMENT ON TABLE reference_texts IS 'Title and abstract of every cited work, fetched once ever (100 ids per OpenAlex request). found = false: OpenAlex no longer has it (not asked again).';
 
+CREATE TABLE IF NOT EXISTS text_vectors (
+    text_key VARCHAR NOT NULL,
+    embedder VARCHAR NOT NULL,
+    vector   FLOAT[] NOT NULL,
+    PRIMARY KEY (text_key, embedder)
+);
+COMMENT ON TABLE text_vectors IS 'The embedding of every text novelty has read (a work''s title + abstract, a cited work''s), made once per text and embedder version and reused by every later scoring pass. text_key = first 32 hex digits of the text''s sha256.';
+COMMENT ON COLUMN text_vectors.embedder IS 'Embedder name, dimensions, seed and version (hashing-rp-512-1-v1); a vector of another version is never reused.';
+
 CREATE TABLE IF NOT EXISTS work_neighbours (
     work_id      VARCHAR NOT NULL,
     neighbour_id VARCHAR NOT NULL,

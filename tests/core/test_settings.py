@@ -12,7 +12,7 @@ def _write(tmp_path, text):
 
 def test_the_packaged_configuration_loads():
     config = load_scoring_config()
-    assert config["novelty"]["embedder"] == "tfidf-svd"
+    assert config["novelty"]["embedder"] == "hashing-rp"
     assert sum(config["profile"][k] for k in ("impact", "h_index", "novelty", "activity")) == pytest.approx(1.0)
 
 
@@ -20,7 +20,7 @@ def test_the_packaged_configuration_loads():
     (("novelty = 0.25", "novelty = -1"), "novelty must be a non-negative number"),
     (("impact = 0.35", "impact = 0.35\nimpakt = 0.1"), "unknown key(s) impakt"),
     (("recent_years = 3", ""), "missing key(s) recent_years"),
-    (('embedder = "tfidf-svd"', 'embedder = "word2vec"'), "embedder must be one of"),
+    (('embedder = "hashing-rp"', 'embedder = "word2vec"'), "embedder must be one of"),
     (("distance_percentile = 90", "distance_percentile = 150"), "between 0 and 100"),
     (("[graph]", "[grahp]"), "section [graph] is missing"),
     (("novelty = 0.25", 'novelty = "high"'), "must be a non-negative number"),

@@ -45,3 +45,23 @@ def test_a_weight_change_rescores_offline_under_a_new_version_and_keeps_history(
     again = rescore()
     assert (again["scoring_version"], again["new_version"]) == (2, False)
     assert backfill_authors(SAMPLE_AUTHORS, offline_sample=True)["scoring_version"] == 2
+
+
+def test_a_rescore_reuses_every_kept_vector_and_gives_the_same_scores(tmp_path, monkeypatch):
+    import transforms.embed as embed
+
+    backfill_authors(SAMPLE_AUTHORS, offline_sample=True)
+    published = tmp_path / "data" / "warehouse.duckdb"
+    con = open_published(published)
+    kept = con.execute("SELECT count(*), count(DISTINCT embedder) FROM text_vectors").fetchone()
+    before = con.execute("SELECT work_id, novelty, novelty_method FROM work_metrics ORDER BY 1").fetchall()
+    con.close()
+    assert kept[0] > 0 and kept[1] == 1
+    embedded = []
+    real = embed.HashingEmbedder.embed
+    monkeypatch.setattr(embed.HashingEmbedder, "embed", lambda self, texts: embedded.append(len(texts)) or real(self, texts))
+    rescore()
+    assert embedded == []  # every text's vector came from text_vectors
+    con = open_published(published)
+    assert con.execute("SELECT work_id, novelty, novelty_method FROM work_metrics ORDER BY 1").fetchall() == before
+    con.close()

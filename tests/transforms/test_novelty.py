@@ -95,3 +95,17 @@ def test_the_index_search_of_a_large_field_finds_what_the_exact_search_finds(mon
     assert np.all(indexed[0] <= exact[0] + 1e-6)  # never nearer than the true nearest: nothing later was found
     again = novelty._nearest_earlier(vectors, day, pool, queries, 3)
     assert np.array_equal(again[0], indexed[0])  # the same scores every run
+
+
+def test_a_hashing_vector_depends_on_its_text_alone_and_the_cache_embeds_each_text_once():
+    from transforms.embed import CachedEmbedder, HashingEmbedder, text_key
+
+    texts = [t + ". " + a for t, a in REF_TEXTS.values()]
+    alone = HashingEmbedder().embed(texts[:1])
+    together = HashingEmbedder().embed(texts)
+    assert np.allclose(alone[0], together[0]) and np.allclose(np.linalg.norm(together, axis=1), 1.0)
+    cached = CachedEmbedder(HashingEmbedder(), {})
+    first = cached.embed(texts + texts[:2])
+    assert sorted(cached.new) == sorted(text_key(t) for t in texts)  # each text once, duplicates too
+    again = CachedEmbedder(HashingEmbedder(), dict(cached.new))
+    assert np.array_equal(again.embed(texts), first[:len(texts)]) and again.new == {}
