@@ -112,13 +112,18 @@ def _from_bytes(path: str, data: bytes) -> SavedPayload:
         pass
     payload = SavedPayload(path, "openalex_jsonl")
     for n, line in enumerate(stripped.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            _add_entity(payload, jsonio.loads(line))
-        except (json.JSONDecodeError, ValueError) as exc:
-            raise ValueError(f"line {n} is not an OpenAlex record ({exc})") from None
+        _add_line(payload, n, line)
     return payload
+
+
+def _add_line(payload: SavedPayload, n: int, line: bytes) -> None:
+    """Add JSON Lines line `n` (a blank one is skipped); raise ValueError naming the line if it is no OpenAlex record."""
+    if not line.strip():
+        return
+    try:
+        _add_entity(payload, jsonio.loads(line))
+    except (json.JSONDecodeError, ValueError) as exc:
+        raise ValueError(f"line {n} is not an OpenAlex record ({exc})") from None
 
 
 def parse_saved(label: str, data: bytes) -> SavedPayload:
@@ -240,13 +245,7 @@ def _chunks(label: str, stream: BinaryIO, batch: int) -> Iterator[SavedPayload]:
     chunk = SavedPayload(label, "openalex_jsonl")
     _add_entity(chunk, entity)
     for n, line in enumerate(stream, n + 1):
-        if not line.strip():
-            continue
-        try:
-            _add_entity(chunk, jsonio.loads(line))
-        except (json.JSONDecodeError, ValueError) as exc:
-            raise InputFileError(label, f"not a recognised OpenAlex or arXiv response: line {n} is not an "
-                                        f"OpenAlex record ({exc})") from None
+        _add_line(chunk, n, line)  # its ValueError reaches the caller as iter_saved's InputFileError
         if len(chunk.openalex_works) + len(chunk.openalex_authors) >= batch:
             yield chunk
             chunk = SavedPayload(label, "openalex_jsonl")

@@ -60,7 +60,7 @@ class RawLanding:
     def land(self, source: str, url: str, status: int, body: bytes) -> LandedResponse:
         """Write the body (once per distinct content) and return its landing record."""
         sha = hashlib.sha256(body).hexdigest()
-        rel = Path(source) / sha[:2] / f"{sha}.gz"
+        rel = self._address(source, sha)
         target = self.root / rel
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -69,6 +69,11 @@ class RawLanding:
                 fh.write(body)
             os.replace(tmp, target)
         return self._index(source, url, status, sha, len(body), rel, body)
+
+    @staticmethod
+    def _address(source: str, sha: str) -> Path:
+        """Where a body with this sha256 lives, relative to the root."""
+        return Path(source) / sha[:2] / f"{sha}.gz"
 
     @contextmanager
     def land_stream(self, source: str, url: str, status: int = 200) -> Iterator["_StreamSink"]:
@@ -88,7 +93,7 @@ class RawLanding:
             tmp.unlink(missing_ok=True)
             raise
         sha = sink.sha.hexdigest()
-        rel = Path(source) / sha[:2] / f"{sha}.gz"
+        rel = self._address(source, sha)
         target = self.root / rel
         if target.exists():
             tmp.unlink()

@@ -15,7 +15,7 @@ from connectors.files import check_inputs
 from connectors.landing import RawLanding
 from connectors.openalex import openalex_author_key
 from core.settings import Settings
-from flows.steps import load_files, new_run_id, recorded_run, restore_records, score_warehouse, timed
+from flows.steps import load_counts, load_files, new_run_id, recorded_run, restore_records, score_warehouse, timed
 from warehouse import Warehouse
 
 __all__ = ["ingest_files"]
@@ -41,8 +41,7 @@ def ingest_files(paths: list[str], author: str | None = None, warehouse: str | N
             with timed(run, "load"):
                 result, stats = load_files(wh, landing, paths, author_id, run_id, datetime.now(timezone.utc))
             wh.load_raw_index(landing.index_rows())
-            counts.update({k: v for k, v in stats.items() if k != "records"},
-                          works_new=result.works_new, works_changed=result.works_changed)
+            counts.update(load_counts(result, stats))
             with timed(run, "score"):
                 counts.update(score_warehouse(wh, started.date()))
     log.info("ingested %d file(s): %s", len(paths), counts)

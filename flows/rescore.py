@@ -10,7 +10,7 @@ from typing import Iterator
 
 from prefect import flow
 
-from flows.steps import new_run_id, recorded_run, rederive, score_warehouse, timed
+from flows.steps import load_counts, new_run_id, recorded_run, rederive, score_warehouse, timed
 from core.settings import Settings, load_scoring_config
 from warehouse import Warehouse
 
@@ -46,7 +46,6 @@ def rederive_works(record_keys: list[str], warehouse: str | None = None, trigger
     """Re-derive the works of these stored records (a work curation just recorded), rescore and publish; no network."""
     with _offline_run(warehouse, "rederive-works", triggered_by, "derive") as (wh, run_id, run, started):
         result, stats = rederive(wh, record_keys, run_id, started)
-        run["counts"].update({k: v for k, v in stats.items() if k != "records"}, works_new=result.works_new,
-                             works_changed=result.works_changed)
+        run["counts"].update(load_counts(result, stats))
         run["counts"].update(score_warehouse(wh, started.date()))
     return {"run_id": run_id, "status": run["status"], **run["counts"]}

@@ -30,7 +30,8 @@ from core.errors import FetchError, InputFileError, UserError
 from core.settings import load_scoring_config
 from flows.wiring import Clients
 from transforms.assemble import (AuthorInput, Batch, arxiv_only_ids, assemble, attribute_authors, author_from_saved,
-                                 derive_summary, inputs_from_landing, source_records)
+                                 derive_summary, inputs_from_landing, source_records,
+                                 unchanged_summary, without_records)
 from transforms.authors import choose_author, require_live_author
 from transforms.curation import work_constraints
 from transforms.dedupe import derive_works
@@ -43,7 +44,7 @@ from transforms.staging import (Staged, concat_staged, latest_staged, referenced
 from warehouse import LoadResult, Warehouse
 
 __all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_texts", "fetch_arxiv_counterparts",
-           "transform_run", "store_and_derive", "rederive", "restore_records", "load_run", "store_files", "load_files", "score_warehouse",
+           "transform_run", "store_and_derive", "rederive", "restore_records", "load_run", "store_files", "load_files", "load_counts", "score_warehouse",
            "publish_warehouse", "recorded_run", "timed", "load_and_publish"]
 
 
@@ -200,8 +201,7 @@ def rederive(warehouse: Warehouse, record_keys: list[str], run_id: str, now: dat
 def _derive(warehouse: Warehouse, seeds: list[str], fresh: Staged | None, run_id: str, now: datetime,
             fail_after: str | None = None) -> tuple[LoadResult, dict]:
     if not seeds:  # nothing stored changed: every work and attribution stands as derived
-        return LoadResult(0, 0, {}), {"records": 0, "works": 0, "merged_duplicates": 0, "arxiv_attributed": 0,
-                                      "arxiv_rejected": 0, "authors_attributed": 0, "works_aliased": 0}
+        return LoadResult(0, 0, {}), unchanged_summary()
     component = warehouse.component(seeds, max_block=MAX_BLOCK)
     authors = warehouse.authors_of_records(component)
     candidates = warehouse.candidate_records(authors)
@@ -248,8 +248,7 @@ def store_files(warehouse: Warehouse, landing: RawLanding, paths: list[str], aut
                     # Records stored before exactly as they are are marked seen and go no further.
                     same = warehouse.mark_unchanged(source_records(chunk.openalex_works, chunk.arxiv_entries),
                                                     author_id, run_id, now)
-                    works = [w for w in chunk.openalex_works if f"openalex:{openalex_short_id(w.get('id'))}" not in same]
-                    entries = [e for e in chunk.arxiv_entries if f"arxiv:{e.get('arxiv_id')}" not in same]
+                    works, entries = without_records(chunk.openalex_works, chunk.arxiv_entries, same)
                     if author_id:
                         inputs = [author_from_saved(author_id, works, entries, chunk.openalex_authors,
                                                     warehouse.author_row(author_id))]
@@ -274,6 +273,12 @@ def load_files(warehouse: Warehouse, landing: RawLanding, paths: list[str], auth
                        on_chunk=lambda name, n: log.info("%s: %d records stored", name, n))
 
 
+def load_counts(result: LoadResult, stats: dict) -> dict:
+    """The figures a load adds to its run's counts (`runs` columns and the summary)."""
+    return {**{k: v for k, v in stats.items() if k != "records"}, "works_new": result.works_new,
+            "works_changed": result.works_changed}
+
+
 @task(name="score-warehouse", cache_policy=NO_CACHE)
 def score_warehouse(warehouse: Warehouse, today: date, config: dict | None = None, note: str | None = None) -> dict:
     """Recompute every score from the warehouse alone; return the scoring version and figures.
@@ -286,11 +291,10 @@ def score_warehouse(warehouse: Warehouse, today: date, config: dict | None = Non
     cfg = config or (active[1] if active else load_scoring_config())
     version = warehouse.scoring_version_for(cfg, FORMULA_VERSION, datetime.now(timezone.utc), note)
     embedder = make_embedder(cfg["novelty"]["embedder"])
-    if getattr(embedder, "text_stable", False):  # a text's vector is kept: only texts never seen are embedded
-        embedder = CachedEmbedder(embedder, warehouse.text_vectors(embedder.version))
-    scores = score(ScoringInputs(**warehouse.scoring_frames()), cfg, today, version["scoring_version"], embedder)
-    warehouse.write_scores(scores.tables(), version, vectors=(embedder.version, embedder.new)
-                           if isinstance(embedder, CachedEmbedder) else None)
+    # A text-stable embedder's vectors are kept: only texts never seen before are embedded.
+    cached = CachedEmbedder(embedder, warehouse.text_vectors(embedder.version)) if getattr(embedder, "text_stable", False) else None
+    scores = score(ScoringInputs(**warehouse.scoring_frames()), cfg, today, version["scoring_version"], cached or embedder)
+    warehouse.write_scores(scores.tables(), version, vectors=(cached.version, cached.new) if cached else None)
     m = scores.author_metrics
     get_run_logger().info("scored %d authors and %d works with scoring version %d%s", len(m), len(scores.work_metrics),
                           version["scoring_version"], " (new)" if version["is_new"] else "")
@@ -357,7 +361,6 @@ def load_and_publish(warehouse: Warehouse, run_id: str, started: datetime, statu
             batch = transform_run(quote(inputs), quote(extra_openalex_works), quote(extra_arxiv_entries))
             batch.reference_texts = reference_texts
             result, stats = load_run(warehouse, quote(batch), run_id, datetime.now(timezone.utc))
-            counts.update({k: v for k, v in stats.items() if k != "records"},
-                          works_new=result.works_new, works_changed=result.works_changed)
+            counts.update(load_counts(result, stats))
             counts.update(score_warehouse(warehouse, started.date()))
     return run["status"]

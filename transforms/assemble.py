@@ -22,7 +22,7 @@ from transforms.normalize import fold, normalize_doi, normalize_orcid, normalize
 from transforms.staging import Staged, stage_records, work_arxiv_and_dois
 
 __all__ = ["AuthorInput", "Batch", "assemble", "arxiv_only_ids", "attribute_authors", "author_from_saved", "derive_summary",
-           "inputs_from_landing", "source_records"]
+           "inputs_from_landing", "source_records", "unchanged_summary", "without_records"]
 
 
 @dataclass
@@ -215,18 +215,27 @@ def assemble(
     )
 
 
+SUMMARY_FIGURES = ("records", "works", "merged_duplicates", "arxiv_attributed", "arxiv_rejected", "authors_attributed",
+                   "works_aliased")
+
+
 def derive_summary(derived, author_works: pd.DataFrame, records: int, authors: int) -> dict:
     """Return the figures a run summary reports of one derivation (`records` = records re-clustered)."""
     arxiv_only = author_works[author_works["method"] == "arxiv_name_evidence"]
-    return {
-        "records": records,
-        "works": len(derived.merged.works),
-        "merged_duplicates": records - len(derived.merged.works),
-        "arxiv_attributed": int(arxiv_only["is_attributed"].sum()),
-        "arxiv_rejected": int((~author_works["is_attributed"]).sum()),
-        "authors_attributed": authors,
-        "works_aliased": len(derived.aliases),
-    }
+    return dict(zip(SUMMARY_FIGURES, (records, len(derived.merged.works), records - len(derived.merged.works),
+                                      int(arxiv_only["is_attributed"].sum()), int((~author_works["is_attributed"]).sum()),
+                                      authors, len(derived.aliases))))
+
+
+def unchanged_summary() -> dict:
+    """The figures of a derivation that had nothing to do (nothing stored changed)."""
+    return dict.fromkeys(SUMMARY_FIGURES, 0)
+
+
+def without_records(openalex_works: list[dict], arxiv_entries: list[dict], record_keys: set[str]) -> tuple[list[dict], list[dict]]:
+    """Return the works and entries whose record key (as `source_records` makes it) is not in `record_keys`."""
+    return ([w for w in openalex_works if f"openalex:{openalex_short_id(w.get('id'))}" not in record_keys],
+            [e for e in arxiv_entries if f"arxiv:{e.get('arxiv_id')}" not in record_keys])
 
 
 def attribute_authors(identities: list[dict], author_records: pd.DataFrame, record_works: pd.DataFrame,

@@ -94,10 +94,7 @@ class HashingEmbedder:
                                        alternate_sign=False, norm=None, dtype=np.float32)
         counts = vectorizer.transform(texts)
         counts.data = 1.0 + np.log(counts.data)  # sublinear term frequency
-        return _unit_rows((counts @ self._matrix(counts.shape[1])).toarray().astype(np.float64))
-
-    def _matrix(self, n_features: int):
-        return _projection(n_features, self.dims, self.seed)
+        return _unit_rows((counts @ _projection(counts.shape[1], self.dims, self.seed)).toarray().astype(np.float64))
 
 
 @lru_cache(maxsize=4)

@@ -10,10 +10,10 @@ Fallback `nearest_earlier_works`, where fewer than `min_cited_texts` cited works
 text to its `nearest_earlier` nearest works in the warehouse of the same field published
 before it (by date; a work known only by its year counts as published on 1 January). A paper
 unlike anything before it in its field scores high. The nearest earlier works are found
-exactly in a field of up to `EXACT_FIELD` works (one masked matrix product), and through an
-HNSW index (faiss) in a larger one: works are added to it in date order, each day's works
-searched before they are added, so only earlier works can be found and the cost grows as
-n log n, not n^2.
+by `transforms.nearest.earlier_top_k`: exactly in a field of up to 4,096 works (a masked
+matrix product), through an HNSW index (faiss) in a larger one, where works are added in date
+order and each day's works are searched before they are added, so only earlier works can be
+found and the cost grows as n log n, not n^2.
 
 The two methods are on different scales, so a work is only ever ranked against works of the
 same field, year and method.
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.embed import Embedder
-from transforms.nearest import BLOCK, EXACT as EXACT_FIELD, hnsw_index
+from transforms.nearest import earlier_top_k
 
 __all__ = ["work_texts", "work_novelty", "midrank_percentiles", "NOVELTY_COLUMNS"]
 
@@ -98,11 +98,11 @@ def work_novelty(works: pd.DataFrame, references: pd.DataFrame, reference_texts:
     for field, members in by_field.items():
         # Queries: the field's fallback works; candidates: every dated work of the field with text.
         pool = np.flatnonzero((field_of == field) & has_text & ~np.isnan(day))
-        means, counts = _nearest_earlier(own_vec, day, pool, np.array(members), nearest_earlier)
-        for i, mean, n in zip(members, means, counts):
-            wid = works["work_id"].iloc[i]
-            rows[i] = ((wid, None, "no_earlier_works", 0) if n == 0
-                       else (wid, float(np.clip(1.0 - mean, 0, 2)), "nearest_earlier_works", int(n)))
+        found, sims = earlier_top_k(own_vec, day, pool, np.array(members), nearest_earlier)
+        for i, row, row_sims in zip(members, found, sims):
+            wid, hits = works["work_id"].iloc[i], row_sims[row >= 0]
+            rows[i] = ((wid, None, "no_earlier_works", 0) if not len(hits)
+                       else (wid, float(np.clip(1.0 - hits.mean(), 0, 2)), "nearest_earlier_works", len(hits)))
     out = pd.DataFrame(rows, columns=NOVELTY_COLUMNS)
     out["novelty"] = out["novelty"].astype("Float64").round(4)
     return out, own_vec
@@ -114,33 +114,3 @@ def _order_days(published_on: pd.Series, year: pd.Series) -> np.ndarray:
     by_year = pd.to_datetime(year.astype("Float64").astype("Int64").astype(str).where(year.notna()) + "-01-01",
                              errors="coerce")
     return ((dates.fillna(by_year) - pd.Timestamp("1970-01-01")).dt.days).astype(float).to_numpy()
-
-
-def _nearest_earlier(vectors: np.ndarray, day: np.ndarray, pool: np.ndarray, queries: np.ndarray,
-                     k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return (mean similarity of each query's k nearest earlier pool works, how many there were)."""
-    means, counts = np.zeros(len(queries)), np.zeros(len(queries), dtype=int)
-    if len(pool) <= EXACT_FIELD:
-        for start in range(0, len(queries), BLOCK):
-            q = queries[start:start + BLOCK]
-            sims = vectors[q] @ vectors[pool].T
-            earlier = day[pool][None, :] < day[q][:, None]
-            sims = np.where(earlier, sims, -np.inf)
-            n = np.minimum(earlier.sum(axis=1), k)
-            top = -np.sort(-sims, axis=1)[:, :k] if sims.shape[1] else np.zeros((len(q), 0))
-            means[start:start + len(q)] = [top[r, :n[r]].mean() if n[r] else 0.0 for r in range(len(q))]
-            counts[start:start + len(q)] = n
-        return means, counts
-    position = {int(q): r for r, q in enumerate(queries)}
-    ordered = pool[np.argsort(day[pool], kind="stable")]
-    data = np.ascontiguousarray(vectors, dtype=np.float32)
-    with hnsw_index(data.shape[1], k) as index:
-        for days in np.split(ordered, np.flatnonzero(np.diff(day[ordered])) + 1):
-            asked = [int(j) for j in days if int(j) in position]
-            if asked and index.ntotal:
-                sims, found = index.search(data[asked], min(k, index.ntotal))
-                for j, s, f in zip(asked, sims, found):
-                    hit = s[f >= 0]
-                    means[position[j]], counts[position[j]] = (float(hit.mean()) if len(hit) else 0.0), len(hit)
-            index.add(data[days])
-    return means, counts

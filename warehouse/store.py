@@ -352,15 +352,14 @@ class Warehouse:
         records = batch.source_records.assign(first_run_id=run_id, last_run_id=run_id, last_seen_at=now)
         self.con.register("stg_records", records)
         try:
-            changed = [r[0] for r in con.execute("""
-                SELECT s.record_key FROM stg_records s LEFT JOIN source_records r USING (record_key)
-                WHERE r.record_key IS NULL OR CAST(r.payload AS VARCHAR) <> s.payload""").fetchall()]
             # A record seen again is marked seen; its payload is rewritten only if it changed (a
             # re-load of the same input rewrites no payload, so the file does not grow).
-            con.execute("""
+            changed = [r[0] for r in con.execute("""
                 UPDATE source_records SET payload = CAST(s.payload AS JSON) FROM stg_records s
                 WHERE source_records.record_key = s.record_key AND CAST(source_records.payload AS VARCHAR) <> s.payload
-            """)
+                RETURNING source_records.record_key""").fetchall()]
+            changed += [r[0] for r in con.execute(
+                "SELECT record_key FROM stg_records ANTI JOIN source_records USING (record_key)").fetchall()]
             con.execute("""
                 INSERT INTO source_records BY NAME
                 SELECT record_key, source, source_id, CAST(payload AS JSON) AS payload, response_id, first_run_id,

@@ -76,27 +76,6 @@ def test_embeddings_are_unit_vectors_and_unknown_embedders_are_refused():
         make_embedder("word2vec")
 
 
-def test_the_index_search_of_a_large_field_finds_what_the_exact_search_finds(monkeypatch):
-    # 5,000 works of one field in 40 topics over ~14 years: the HNSW path (used above EXACT_FIELD works)
-    # agrees with the exact masked product, and only ever finds earlier works.
-    import transforms.novelty as novelty
-
-    rng = np.random.default_rng(7)
-    centres = rng.normal(size=(40, 32))
-    vectors = centres[rng.integers(0, 40, 5000)] + 0.6 * rng.normal(size=(5000, 32))
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    day = rng.integers(0, 5000, 5000).astype(float)
-    pool, queries = np.arange(5000), rng.choice(5000, 600, replace=False)
-    exact = novelty._nearest_earlier(vectors, day, pool, queries, 3)
-    monkeypatch.setattr(novelty, "EXACT_FIELD", 100)
-    indexed = novelty._nearest_earlier(vectors, day, pool, queries, 3)
-    assert list(indexed[1]) == list(exact[1])  # as many earlier works found (3, or fewer for the first days)
-    assert np.mean(np.abs(indexed[0] - exact[0]) < 1e-6) >= 0.95 and np.max(exact[0] - indexed[0]) < 0.05
-    assert np.all(indexed[0] <= exact[0] + 1e-6)  # never nearer than the true nearest: nothing later was found
-    again = novelty._nearest_earlier(vectors, day, pool, queries, 3)
-    assert np.array_equal(again[0], indexed[0])  # the same scores every run
-
-
 def test_a_hashing_vector_depends_on_its_text_alone_and_the_cache_embeds_each_text_once():
     from transforms.embed import CachedEmbedder, HashingEmbedder, text_key
 
