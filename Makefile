@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test bench bench-pipeline bench-embed bench-quality clean
+.PHONY: demo test bench bench-pipeline bench-embed bench-quality bench-novelty clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "scholarflow needs Python 3.11+"'
@@ -50,6 +50,10 @@ bench-embed: $(STAMP)
 # Merge quality on real author lists against the labels in benchmarks/labels (needs ../shared/realdata).
 bench-quality: $(STAMP)
 	$(BIN)/python benchmarks/bench_quality.py
+
+# Novelty % over the demo and over the 24 real idb_2026 author lists, ingested (needs ../shared/realdata; ~6 min).
+bench-novelty: $(STAMP)
+	$(BIN)/python benchmarks/bench_novelty.py
 
 clean:
 	rm -rf $(VENV) data site test-output

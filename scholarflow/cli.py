@@ -282,7 +282,7 @@ def _print_cards(settings: Settings) -> None:
                       f"{c['trust_score']:.0f} {c['trust_label']}", c["verification_level"] + (" claimed" if c["is_claimed"] else ""),
                       str(c["topics_count"]), str(c["close_collaborators_count"]))
     _out().print(table)
-    _out().print("* indicative: ranked among fewer than 20 comparable works")
+    _out().print("* indicative: fewer than half of the author's works have a cohort large enough to rank in")
 
 
 @app.command()
@@ -449,12 +449,14 @@ def _print_explanation(settings: Settings, author: str) -> None:
         t.add_row(name, _num(comp["percentile"]), _num(comp["weight"], 2), _num(comp["used_weight"], 3), _num(pts))
     out.print(t)
 
-    out.print(f"\n[bold]Novelty {_num(m['novelty_pct'], 1, '%')}[/bold]: mean percentile of {m['novelty_works']} works "
-              f"among works of the same field, year and method; {m['novelty_note']}")
-    t = Table("work", "year", "field", "method", "basis", "novelty", "percentile", "cohort")
+    out.print(f"\n[bold]Novelty {_num(m['novelty_pct'], 1, '%')}[/bold]: mean Novelty % of {m['novelty_works']} works, "
+              f"each ranked among the works and cited works of its field (same year, else 5 years, else any year); "
+              f"{m['novelty_note']}")
+    t = Table("work", "year", "field", "method", "earlier texts", "novelty", "percentile", "cohort", "spread")
     for w in e["works"].to_dict("records"):
         t.add_row((w["title"] or "")[:60], _num(w["publication_year"]), _num(w["field"]), w["novelty_method"] or "not scored",
-                  _num(w["novelty_basis"]), _num(w["novelty"], 3), _num(w["novelty_pct"]), _num(w["novelty_cohort_size"]))
+                  _num(w["novelty_basis"]), _num(w["novelty"], 3), _num(w["novelty_pct"]),
+                  f"{_num(w['novelty_cohort_size'])} ({_num(w['novelty_cohort'])})", _num(w["novelty_spread"], 3))
     out.print(t)
 
     trust = json.loads(m["trust_components"])

@@ -11,7 +11,28 @@ from typing import Iterator
 
 from core.errors import UserError
 
-__all__ = ["replaced_folder"]
+__all__ = ["replaced_folder", "ordinary_permissions"]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def ordinary_permissions(root: Path) -> None:
+    """Give `root` and everything in it the modes a plain `mkdir`/`open` would: 0777/0666 less the umask
+    (0755/0644 under the usual 022), so a web server running as another user can serve them.
+
+    `tempfile.mkdtemp` makes its folder 0700 whatever the umask; this undoes that.
+    """
+    mask = _umask()
+    os.chmod(root, 0o777 & ~mask)
+    for folder, dirs, files in os.walk(root):
+        for d in dirs:
+            os.chmod(os.path.join(folder, d), 0o777 & ~mask)
+        for f in files:
+            os.chmod(os.path.join(folder, f), 0o666 & ~mask)
 
 
 @contextmanager
@@ -31,6 +52,7 @@ def replaced_folder(out: Path, marker: str, command: str) -> Iterator[Path]:
     try:
         yield tmp
         (tmp / marker).write_text(f"written by {command}\n", encoding="utf-8")
+        ordinary_permissions(tmp)
         old = None
         if out.exists():
             old = out.with_name(f".{out.name}.old-{os.getpid()}")

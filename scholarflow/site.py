@@ -11,7 +11,7 @@ folder that was not made by `scholarflow site` is never overwritten.
 
 from __future__ import annotations
 
-import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -20,13 +20,18 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from scholarflow.outdir import replaced_folder
+from transforms.normalize import strip_markup
 from warehouse.reads import records, site_data
 
-__all__ = ["render_site", "SiteResult", "shown", "bar_chart", "radial_graph", "MARKER"]
+__all__ = ["render_site", "SiteResult", "shown", "bar_chart", "research_graph", "page_names", "MARKER"]
 
 MARKER = ".scholarflow-site"
 NOT_KNOWN = "not known"
-GRAPH_LIMITS = {"coauthor": 12, "topic": 6, "institution": 4}
+GRAPH_LIMITS = {"paper": 12, "coauthor": 8, "topic": 5, "institution": 3}
+# The research graph's box: 360 wide, so a 390 px phone draws it at about 1:1 and its labels at
+# about FONT px (the browser test measures them: at least 11 px, none overlapping).
+GRAPH_WIDTH, ROW, FONT, SPINE_X, NODE_X, ARC_MAX = 360, 26, 14, 14, 52, 34
+LABEL_CHARS = 36  # what fits in the 290 px right of the nodes at FONT px
 
 
 @dataclass
@@ -89,43 +94,65 @@ def bar_chart(points: list[dict], width: int = 640, height: int = 200) -> dict:
     return {"bars": bars, "width": width, "height": height, "max": top, "base": height - bottom}
 
 
-def radial_graph(author: str, edges: pd.DataFrame, size: int = 520) -> dict:
-    """Return the geometry of an author's research graph: the author in the middle, co-authors,
-    topics and institutions around, each edge as wide as its weight."""
-    nodes, lines = [], []
-    picked = []
-    for kind, limit in GRAPH_LIMITS.items():
-        rows = edges[edges["edge_type"] == kind].head(limit)
-        picked += [(kind, r) for r in rows.to_dict("records")]
-    c = size / 2
-    if not picked:
-        return {"size": size, "center": c, "author": author, "nodes": [], "lines": []}
-    top = {k: max((float(r["weight"]) for kk, r in picked if kk == k), default=1.0) or 1.0 for k in GRAPH_LIMITS}
-    # Every node gets its own angle; kinds are interleaved evenly round the circle (each kind's
-    # i-th node sits at fraction (i + 1/2) / count of the turn, then all are merged in that order).
-    counts = {k: sum(1 for kk, _ in picked if kk == k) for k in GRAPH_LIMITS}
-    seen = {k: 0 for k in GRAPH_LIMITS}
-    placed = []
-    for kind, r in picked:
-        placed.append(((seen[kind] + 0.5) / counts[kind], kind, r))
-        seen[kind] += 1
-    placed.sort(key=lambda t: (t[0], t[1]))
-    rings = {"coauthor": 0.40, "topic": 0.31, "institution": 0.24}
-    for slot, (_, kind, r) in enumerate(placed):
-        angle = -math.pi / 2 + 2 * math.pi * slot / len(placed)
-        radius = size * rings[kind]
-        x, y = c + radius * math.cos(angle), c + radius * math.sin(angle)
-        label = shown(r["target_label"])
-        short = label if len(label) <= 22 else label[:21] + "…"
-        anchor = "middle" if abs(math.cos(angle)) < 0.3 else ("start" if math.cos(angle) > 0 else "end")
-        lx = x + (8 if anchor == "start" else -8 if anchor == "end" else 0)
-        ly = y + (16 if math.sin(angle) > 0.7 else -10 if math.sin(angle) < -0.7 else 4)
-        nodes.append({"x": round(x, 1), "y": round(y, 1), "kind": kind, "label": label, "short": short,
-                      "lx": round(lx, 1), "ly": round(ly, 1), "anchor": anchor, "strong": bool(r["is_strong"]),
-                      "weight": shown(r["weight"], 2) if kind == "topic" else shown(r["weight"])})
-        lines.append({"x": round(x, 1), "y": round(y, 1), "kind": kind,
-                      "w": round(1 + 4 * float(r["weight"]) / top[kind], 1)})
-    return {"size": size, "center": c, "author": author, "nodes": nodes, "lines": lines}
+def _short(text: str, room: int) -> str:
+    return text if len(text) <= room else text[: room - 1].rstrip() + "…"
+
+
+def research_graph(author: str, edges: pd.DataFrame, mine: set[str], width: int = GRAPH_WIDTH) -> dict:
+    """Return the geometry of an author's research graph, drawn so that it cannot overlap.
+
+    Every node has a row of its own (ROW px high, labels FONT px in a `width`-wide box, so a
+    phone 390 px wide shows them at about FONT px). Papers come first: the author's works and
+    the nearby papers, with an arc for each work-work edge (shared references or similar text)
+    on the left; then co-authors, topics and institutions, each tied to the author by the spine.
+    """
+    rows, arcs, spine = [], [], []
+    y = ROW
+    rows.append({"kind": "author", "y": y, "label": author, "short": _short(author, LABEL_CHARS), "strong": True,
+                 "x": NODE_X, "weight": ""})
+    nearby = edges[edges["edge_type"].str.startswith("nearby_work:")]
+    pairs = [(et.split(":", 1)[1], r["target_id"], r) for et, r in zip(nearby["edge_type"], records(nearby))]
+    pairs.sort(key=lambda p: -float(p[2]["weight"] or 0))
+    papers: dict[str, dict] = {}
+    for src, dst, r in pairs:
+        if len(papers) >= GRAPH_LIMITS["paper"] and (src not in papers or dst not in papers):
+            continue
+        for wid, label in ((src, None), (dst, r["target_label"])):
+            if wid not in papers:
+                papers[wid] = {"id": wid, "label": label}
+    if papers:
+        y += ROW
+        rows.append({"kind": "header", "y": y, "label": "Papers: the author's (filled) and nearby ones"})
+        titles = {r["target_id"]: r["target_label"] for r in records(nearby)}
+        for wid, p in papers.items():
+            y += ROW
+            label = shown(p["label"] or titles.get(wid) or wid)
+            p["y"] = y
+            rows.append({"kind": "work" if wid in mine else "nearby", "y": y, "label": label,
+                         "short": _short(label, LABEL_CHARS), "x": NODE_X, "strong": wid in mine, "id": wid, "weight": ""})
+        top = max((float(r["weight"] or 0) for _, _, r in pairs), default=1.0) or 1.0
+        seen = set()
+        for src, dst, r in pairs:
+            if src in papers and dst in papers and frozenset((src, dst)) not in seen:
+                seen.add(frozenset((src, dst)))
+                y1, y2 = sorted((papers[src]["y"], papers[dst]["y"]))
+                arcs.append({"y1": y1, "y2": y2, "rx": round(min(ARC_MAX, 8 + (y2 - y1) / 6), 1), "ry": (y2 - y1) / 2, "x": NODE_X,
+                             "w": round(0.8 + 2.4 * float(r["weight"] or 0) / top, 1), "strong": bool(r["is_strong"])})
+    for kind, title in (("coauthor", "Co-authors"), ("topic", "Topics"), ("institution", "Institutions")):
+        group = edges[edges["edge_type"] == kind].head(GRAPH_LIMITS[kind])
+        if not len(group):
+            continue
+        y += ROW
+        rows.append({"kind": "header", "y": y, "label": title})
+        for r in records(group):
+            y += ROW
+            label = shown(r["target_label"])
+            rows.append({"kind": kind, "y": y, "label": label, "short": _short(label, LABEL_CHARS), "x": NODE_X,
+                         "strong": bool(r["is_strong"]),
+                         "weight": shown(r["weight"], 2) if kind == "topic" else shown(r["weight"])})
+            spine.append(y)
+    return {"width": width, "height": y + ROW, "rows": rows, "arcs": arcs, "spine": spine, "author_y": ROW,
+            "spine_x": SPINE_X, "node_x": NODE_X, "label_x": NODE_X + 12, "font": FONT}
 
 
 def _environment() -> Environment:
@@ -134,43 +161,99 @@ def _environment() -> Environment:
     env.filters["shown"] = shown
     env.filters["date"] = _date
     env.filters["year"] = _year
+    env.filters["text"] = lambda v: shown(strip_markup(v))  # a source's raw field: markup and entities decoded once
     return env
 
 
-def _page_works(works: pd.DataFrame) -> list[dict]:
+def page_names(work_ids) -> dict[str, str]:
+    """Return each work id's page file name: the id with every character a file or URL would trip on
+    replaced by '_' ('doi:10.1007/x' -> 'doi_10.1007_x.html'); a name two ids share gets -2, -3, ... in id order."""
+    names, taken = {}, {}
+    for wid in sorted(set(work_ids)):
+        base = re.sub(r"[^A-Za-z0-9._-]", "_", wid)
+        n = taken.get(base, 0) + 1
+        taken[base] = n
+        names[wid] = f"{base}.html" if n == 1 else f"{base}-{n}.html"
+    return names
+
+
+def _listed(value) -> list[dict]:
+    """A list column of a view as a list of dicts ([] where NULL)."""
+    if value is None or (not isinstance(value, (list, tuple)) and not hasattr(value, "__len__") and _missing(value)):
+        return []
+    return [dict(v) for v in list(value)]
+
+
+def _novelty_text(w: dict) -> str:
+    """What a page says of a work's novelty: its percentile and cohort, or why there is none."""
+    if w.get("novelty_pct") is not None:
+        return f"novelty {_ordinal(w['novelty_pct'])} percentile of {int(w['novelty_cohort_size']):,} texts ({w['novelty_cohort']})"
+    if w.get("novelty") is not None:
+        size, need = w.get("novelty_cohort_size"), w.get("novelty_min_cohort")
+        return (f"novelty: not enough comparable works ({0 if size is None else int(size)} texts of its field in any year; "
+                f"{shown(need)} needed)")
+    return "novelty not known"
+
+
+def _ordinal(value: float) -> str:
+    n = int(round(float(value)))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _page_works(works: pd.DataFrame, names: dict[str, str], prefix: str) -> list[dict]:
     out = []
     for w in records(works):
-        out.append({**w, "date": _date(w["published_on"])})
+        out.append({**w, "date": _date(w["published_on"]), "page": prefix + names[w["work_id"]],
+                    "novelty_text": _novelty_text(w)})
     return out
 
 
 def _graph_lists(edges: pd.DataFrame) -> dict:
     lists = {}
-    for kind in GRAPH_LIMITS:
+    for kind in ("coauthor", "topic", "institution"):
         lists[kind] = records(edges[edges["edge_type"] == kind])
     nearby = edges[edges["edge_type"].str.startswith("nearby_work:")]
-    lists["nearby"] = records(nearby.drop_duplicates("target_id").head(8))
+    lists["nearby"] = records(nearby.sort_values("weight", ascending=False).drop_duplicates("target_id").head(12))
     return lists
 
 
 def render_site(warehouse: Path, out: Path, generated_at: datetime | None = None) -> SiteResult:
-    """Render the index and one page per author from the published warehouse into `out`."""
-    cards, works, graph = site_data(warehouse)
+    """Render the index, one page per author and one per attributed work from the published warehouse into `out`."""
+    cards, works, graph, details = site_data(warehouse)
     env = _environment()
     stamp = (generated_at or datetime.now()).strftime("%Y-%m-%d %H:%M")
+    names = page_names(works["work_id"])
+    by_work = {d["work_id"]: d for d in records(details)}
     with replaced_folder(Path(out), MARKER, "scholarflow site") as tmp:
         (tmp / "authors").mkdir()
+        (tmp / "works").mkdir()
         card_rows = records(cards)
+        authors_of: dict[str, list[dict]] = {}
         for card in card_rows:
             aid = card["author_id"]
             mine = works[works["author_id"] == aid]
+            for wid in mine["work_id"]:
+                authors_of.setdefault(wid, []).append(card)
             edges = graph[graph["author_id"] == aid]
-            per_year = [] if _missing(card["citations_by_year"]) else list(card["citations_by_year"])
+            per_year = _listed(card["citations_by_year"])
             html = env.get_template("author.html.j2").render(
-                card=card, works=_page_works(mine), chart=bar_chart(per_year),
-                graph=radial_graph(card["display_name"] or aid, edges), lists=_graph_lists(edges), generated_at=stamp,
+                card=card, works=_page_works(mine, names, "../works/"), chart=bar_chart(per_year),
+                graph=research_graph(card["display_name"] or aid, edges, set(mine["work_id"])), lists=_graph_lists(edges),
+                generated_at=stamp, home="../index.html",
             )
             (tmp / "authors" / f"{aid}.html").write_text(html, encoding="utf-8")
-        (tmp / "index.html").write_text(env.get_template("index.html.j2").render(cards=card_rows, generated_at=stamp),
-                                        encoding="utf-8")
-    return SiteResult(out=Path(out), pages=len(card_rows) + 1, authors=len(card_rows), works=len(works))
+        pages = len(card_rows) + 1
+        for w in _page_works(works.drop_duplicates("work_id"), names, ""):
+            d = by_work.get(w["work_id"], {})
+            html = env.get_template("work.html.j2").render(
+                w=w, records=_listed(d.get("records")), links=_listed(d.get("merge_links")),
+                authors=_listed(d.get("authors")), basis=_listed(d.get("novelty_basis")), nearby=_listed(d.get("nearby")),
+                detail=d, chart=bar_chart(_listed(d.get("citations_by_year"))), shown_on=authors_of.get(w["work_id"], []),
+                pages=names, generated_at=stamp, home="../index.html",
+            )
+            (tmp / "works" / names[w["work_id"]]).write_text(html, encoding="utf-8")
+            pages += 1
+        (tmp / "index.html").write_text(env.get_template("index.html.j2").render(cards=card_rows, generated_at=stamp,
+                                                                                 home="index.html"), encoding="utf-8")
+    return SiteResult(out=Path(out), pages=pages, authors=len(card_rows), works=len(names))

@@ -265,7 +265,7 @@ def merge_works(staged: Staged, record_map: pd.DataFrame) -> Merged:
         staged.locations.merge(rm, on="record_key")
         .assign(record_id=lambda d: d["record_key"])
         .drop_duplicates(["work_id", "record_id", "url"])
-        [["work_id", "record_id", "source", "url", "venue", "version", "is_published"]]
+        [["work_id", "record_id", "source", "url", "venue", "version", "is_published", "pdf_url", "is_oa"]]
         .reset_index(drop=True)
     )
     # Authorships from one copy: the representative (OpenAlex first: it carries author ids).

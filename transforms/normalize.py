@@ -349,7 +349,10 @@ _CATEGORY_SUBFIELD = {
     "quant-ph": "Atomic and Molecular Physics, and Optics", "physics.optics": "Atomic and Molecular Physics, and Optics",
     "nlin": "Statistical and Nonlinear Physics", "gr-qc": "Astronomy and Astrophysics",
     "q-bio": "Molecular Biology", "math": "Applied Mathematics", "stat": "Statistics and Probability",
-    "econ": "Economics and Econometrics", "q-fin": "Finance",
+    "econ": "Economics and Econometrics", "q-fin": "Finance", "math-ph": "Mathematical Physics",
+    # Every other category of an archive: that archive's general subfield, so no card shows a bare code.
+    "cs": "Computer Science Applications", "physics": "General Physics and Astronomy",
+    "eess": "Electrical and Electronic Engineering",
 }
 
 

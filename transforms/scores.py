@@ -20,12 +20,12 @@ from transforms.embed import Embedder, make_embedder
 from transforms.metrics import author_citations_by_year, author_metrics, quality_checks
 from transforms.normalize import fold, name_match_score, subfield_of_category
 from transforms.nearest import top_k
-from transforms.novelty import midrank_percentiles, work_novelty
+from transforms.novelty import midrank_percentiles, novelty_percentiles, work_novelty
 
 __all__ = ["FORMULA_VERSION", "ScoringInputs", "Scores", "score", "trust_score", "trust_label", "profile_score",
            "PROFILE_COMPONENTS", "TRUST_COMPONENTS"]
 
-FORMULA_VERSION = "2026.12.1"
+FORMULA_VERSION = "2026.12.2"
 PROFILE_COMPONENTS = ("impact", "h_index", "novelty", "activity")
 TRUST_COMPONENTS = ("orcid", "orcid_consistent", "openalex_id", "high_confidence", "coauthor_overlap",
                     "institution", "name_match")
@@ -54,6 +54,7 @@ class Scores:
     author_works: pd.DataFrame
     work_metrics: pd.DataFrame
     work_neighbours: pd.DataFrame
+    novelty_neighbours: pd.DataFrame
     author_metrics: pd.DataFrame
     author_citations_by_year: pd.DataFrame
     author_topics: pd.DataFrame
@@ -119,18 +120,18 @@ def score(inputs: ScoringInputs, config: dict, computed_on: date, version: int, 
     aw = curated.author_works
     works = _works_with_field(inputs.works, inputs.topics)
 
-    # Works: citations, field-normalized impact, novelty and its percentile among comparable works.
-    novelty, vectors = work_novelty(
+    # Works: citations, field-normalized impact, novelty and its percentile among comparable texts.
+    novelty = work_novelty(
         works, inputs.work_references, inputs.reference_texts, embedder or make_embedder(nov_cfg["embedder"]),
         distance_percentile=nov_cfg["distance_percentile"], min_cited_texts=nov_cfg["min_cited_texts"],
         nearest_earlier=nov_cfg["nearest_earlier"],
     )
+    vectors = novelty.vectors
     wm = works[["work_id", "field", "publication_year", "cited_by_count", "fwci", "citation_normalized_percentile"]].merge(
-        novelty, on="work_id", how="left")
+        novelty.works, on="work_id", how="left")
     wm["is_top10"] = (wm["citation_normalized_percentile"].astype("Float64") >= 0.9).astype("boolean")
-    pct, size = midrank_percentiles(wm["novelty"], wm[["field", "publication_year", "novelty_method"]])
-    wm["novelty_pct"] = pct.round(1)
-    wm["novelty_cohort_size"] = size.astype("Int64")
+    ranked = novelty_percentiles(wm, novelty.cited, int(nov_cfg["min_cohort"]))
+    wm[list(ranked.columns)] = ranked
     wm["scoring_version"] = version
 
     # Authors.
@@ -138,7 +139,7 @@ def score(inputs: ScoringInputs, config: dict, computed_on: date, version: int, 
     active = [a for a in author_ids if a not in curated.merged_into]
     base = author_metrics(aw, works, author_ids)
     attributed = aw.loc[aw["is_attributed"], ["author_id", "work_id", "confidence"]].merge(
-        wm.merge(works[["work_id", "display_field"]], on="work_id"), on="work_id")
+        wm.merge(works[["work_id", "category_short"]], on="work_id"), on="work_id")
     per_author = {a: g for a, g in attributed.groupby("author_id")}
     empty = attributed.iloc[0:0]
     me = inputs.authorships[inputs.authorships["resolved_author_id"].notna()]
@@ -153,8 +154,8 @@ def score(inputs: ScoringInputs, config: dict, computed_on: date, version: int, 
     for aid in author_ids:
         g = per_author.get(aid, empty)
         row = {"author_id": aid, "merged_into": curated.merged_into.get(aid)}
-        row["field"] = _mode(g["display_field"])
-        row["cohort_field"] = _mode(g["field"])
+        row["field"] = row["cohort_field"] = _mode(g["field"])
+        row["arxiv_category"] = _mode(g["category_short"])
         row["median_fwci"] = _median(g["fwci"])
         row["fwci_works"] = int(g["fwci"].notna().sum())
         cnp = g["citation_normalized_percentile"].dropna().astype(float)
@@ -162,7 +163,7 @@ def score(inputs: ScoringInputs, config: dict, computed_on: date, version: int, 
         top10 = g["is_top10"].dropna().astype(bool)
         row["top10_share"] = round(float(top10.mean()), 3) if len(top10) else None
         row["recent_works"] = int((g["publication_year"].astype("Float64") >= recent_from).sum())
-        row.update(_author_novelty(g, wm, int(nov_cfg["tiny_cohort"])))
+        row.update(_author_novelty(g))
         a = authors.loc[aid]
         evidence = _trust_evidence(aid, a, g, ships_by_author.get(aid, me.iloc[0:0]), links_by_author.get(aid, links.iloc[0:0]),
                                    institutions, trust_cfg)
@@ -200,7 +201,8 @@ def score(inputs: ScoringInputs, config: dict, computed_on: date, version: int, 
     return Scores(
         author_works=aw,
         work_metrics=wm,
-        work_neighbours=_neighbours(works, attributed, vectors, int(graph_cfg["neighbours"]), float(graph_cfg["min_similarity"])),
+        work_neighbours=_neighbours(works, attributed, vectors, inputs.work_references, graph_cfg),
+        novelty_neighbours=novelty.neighbours,
         author_metrics=metrics,
         author_citations_by_year=author_citations_by_year(aw, inputs.citations_by_year),
         author_topics=_topics(attributed, inputs.work_topics),
@@ -211,37 +213,34 @@ def score(inputs: ScoringInputs, config: dict, computed_on: date, version: int, 
 
 
 def _works_with_field(works: pd.DataFrame, topics: pd.DataFrame) -> pd.DataFrame:
-    """Works with `field` (the comparison cohort: the OpenAlex subfield of the primary topic, else
-    the subfield of the arXiv category, else the category) and `display_field` (the arXiv short
-    category a card shows, else the subfield)."""
+    """Works with `field`: the OpenAlex subfield of the primary topic, else the subfield of the
+    arXiv category, else the category. It is both the comparison cohort and the field a card shows."""
     sub = topics.set_index("topic_id")["subfield"] if len(topics) else pd.Series(dtype=object)
     out = works.copy()
     by_topic = out["primary_topic_id"].map(sub)
     by_category = out["category"].map(subfield_of_category)
     field = by_topic.where(by_topic.notna(), by_category)
-    field = field.where(field.notna(), out["category"])
     out["field"] = field.astype(object).where(field.notna(), None)
-    shown = out["category_short"].where(out["category_short"].notna(), out["field"])
-    out["display_field"] = shown.astype(object).where(shown.notna(), None)
     return out.reset_index(drop=True)
 
 
-def _author_novelty(g: pd.DataFrame, wm: pd.DataFrame, tiny: int) -> dict:
-    """Author Novelty %: the mean percentile of their works among works of the same field, year and method."""
-    scored = g[g["novelty_pct"].notna()]
-    if not len(scored):
+def _author_novelty(g: pd.DataFrame) -> dict:
+    """Author Novelty %: the mean Novelty % of their works that have one (each ranked among the texts
+    of its field and year). Indicative when fewer than half of the works with a novelty value are ranked."""
+    valued = g[g["novelty"].notna()]
+    ranked = valued[valued["novelty_pct"].notna()]
+    if not len(ranked):
         return {"novelty_pct": None, "novelty_works": 0, "novelty_cohort_size": 0, "novelty_indicative": None,
-                "novelty_note": "no work with enough text to score"}
-    keys = scored[["field", "publication_year", "novelty_method"]].drop_duplicates()
-    cohort = int(wm.merge(keys, on=["field", "publication_year", "novelty_method"])["novelty"].notna().sum())
-    indicative = cohort < tiny
+                "novelty_note": "not enough comparable works" if len(valued) else "no work with enough text to score"}
+    cohort = int(ranked.drop_duplicates("novelty_cohort")["novelty_cohort_size"].sum())
+    indicative = 2 * len(ranked) < len(valued)
     return {
-        "novelty_pct": round(float(scored["novelty_pct"].mean()), 1),
-        "novelty_works": int(len(scored)),
+        "novelty_pct": round(float(ranked["novelty_pct"].mean()), 1),
+        "novelty_works": int(len(ranked)),
         "novelty_cohort_size": cohort,
         "novelty_indicative": indicative,
-        "novelty_note": (f"indicative: ranked among only {cohort} comparable works" if indicative
-                         else f"ranked among {cohort} comparable works"),
+        "novelty_note": (f"{len(ranked)} of {len(valued)} works ranked, among {cohort:,} comparable texts"
+                         + ("; indicative" if indicative else "")),
     }
 
 
@@ -330,16 +329,39 @@ def _trust_evidence(aid: str, author: pd.Series, g: pd.DataFrame, ships: pd.Data
     }
 
 
-def _neighbours(works: pd.DataFrame, attributed: pd.DataFrame, vectors: np.ndarray, k: int, floor: float) -> pd.DataFrame:
-    """Work-work edges: each attributed work's k most similar other works (cosine >= floor)."""
-    cols = ["work_id", "neighbour_id", "similarity"]
+def _neighbours(works: pd.DataFrame, attributed: pd.DataFrame, vectors: np.ndarray, references: pd.DataFrame,
+                cfg: dict) -> pd.DataFrame:
+    """Work-work edges of every attributed work: its `neighbours` most similar works by text (cosine >=
+    `min_similarity`) and its `shared_references` works sharing the most references (>= `min_shared`;
+    a reference cited by more than `common_reference` stored works does not count: it is everyone's)."""
+    cols = ["work_id", "neighbour_id", "similarity", "shared_references", "basis"]
     ids = works["work_id"].tolist()
     pos = {w: i for i, w in enumerate(ids)}
     sources = sorted(set(attributed["work_id"]) & set(pos))
-    if not sources or vectors.shape[0] < 2:
+    if not sources:
         return pd.DataFrame(columns=cols)
-    src = np.array([pos[w] for w in sources])
-    found, sims = top_k(vectors, src, k)
-    rows = [(w, ids[j], round(float(s), 4)) for w, row, row_sims in zip(sources, found, sims)
-            for j, s in zip(row, row_sims) if j >= 0 and s >= floor]
-    return pd.DataFrame(rows, columns=cols)
+    by_text = pd.DataFrame(columns=["work_id", "neighbour_id", "similarity"])
+    if vectors.shape[0] >= 2:
+        found, sims = top_k(vectors, np.array([pos[w] for w in sources]), int(cfg["neighbours"]))
+        by_text = pd.DataFrame([(w, ids[j], round(float(s), 4)) for w, row, row_sims in zip(sources, found, sims)
+                                for j, s in zip(row, row_sims) if j >= 0 and s >= float(cfg["min_similarity"])],
+                               columns=["work_id", "neighbour_id", "similarity"])
+    refs = references[references["work_id"].isin(pos)]
+    refs = refs[refs.groupby("referenced_id")["work_id"].transform("size") <= int(cfg["common_reference"])]
+    mine = refs[refs["work_id"].isin(set(sources))]
+    pairs = mine.merge(refs, on="referenced_id", suffixes=("", "_other"))
+    pairs = pairs[pairs["work_id"] != pairs["work_id_other"]]
+    shared = pairs.groupby(["work_id", "work_id_other"]).size().rename("shared_references").reset_index()
+    shared = shared[shared["shared_references"] >= int(cfg["min_shared"])].rename(columns={"work_id_other": "neighbour_id"})
+    shared = shared.sort_values(["work_id", "shared_references", "neighbour_id"], ascending=[True, False, True])
+    shared = shared.groupby("work_id").head(int(cfg["shared_references"]))
+    edges = by_text.merge(shared, on=["work_id", "neighbour_id"], how="outer")
+    if not len(edges):
+        return pd.DataFrame(columns=cols)
+    text, refd = edges["similarity"].notna(), edges["shared_references"].notna()
+    edges["basis"] = np.where(text & refd, "text+shared_references", np.where(text, "text", "shared_references"))
+    a = np.array([pos[w] for w in edges["work_id"]])
+    b = np.array([pos[w] for w in edges["neighbour_id"]])
+    edges["similarity"] = edges["similarity"].fillna(pd.Series(np.einsum("ij,ij->i", vectors[a], vectors[b]).round(4)))
+    edges["shared_references"] = edges["shared_references"].fillna(0).astype(int)
+    return edges[cols].sort_values(["work_id", "neighbour_id"]).reset_index(drop=True)

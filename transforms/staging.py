@@ -42,7 +42,7 @@ AUTHORSHIP_COLUMNS = [
     "institution_ids",
 ]
 IDENTIFIER_COLUMNS = ["record_key", "scheme", "value"]
-LOCATION_COLUMNS = ["record_key", "source", "url", "venue", "version", "is_published"]
+LOCATION_COLUMNS = ["record_key", "source", "url", "venue", "version", "is_published", "pdf_url", "is_oa"]
 COUNT_COLUMNS = ["record_key", "year", "cited_by_count"]
 INSTITUTION_COLUMNS = ["institution_id", "display_name", "ror", "country_code", "institution_type"]
 TOPIC_COLUMNS = ["record_key", "topic_id", "display_name", "score", "subfield", "field", "domain"]
@@ -163,6 +163,7 @@ def _openalex_rows(work: dict, out: dict[str, list]) -> None:
                 "record_key": key, "source": "openalex", "url": url,
                 "venue": normalize_venue((loc.get("source") or {}).get("display_name")),
                 "version": loc.get("version"), "is_published": bool(loc.get("is_published")),
+                "pdf_url": clean_text(loc.get("pdf_url")), "is_oa": bool(loc.get("is_oa")),
             }
         )
     for c in work.get("counts_by_year") or []:
@@ -222,7 +223,7 @@ def _arxiv_rows(entry: dict, out: dict[str, list]) -> None:
         {
             "record_key": key, "source": "arxiv", "url": f"https://arxiv.org/abs/{ax}",
             "venue": "arXiv", "version": f"submittedVersion v{version}" if version else "submittedVersion",
-            "is_published": False,
+            "is_published": False, "pdf_url": f"https://arxiv.org/pdf/{ax}", "is_oa": True,
         }
     )
 

@@ -90,7 +90,8 @@ def explain(path: Path, author: str) -> dict:
                              [metrics["scoring_version"]]).fetchone()
         works = con.execute(
             "SELECT p.title, p.publication_year, m.field, p.cited_by_count, p.fwci, m.citation_normalized_percentile, "
-            "p.novelty, p.novelty_method, m.novelty_basis, p.novelty_pct, m.novelty_cohort_size, p.confidence, "
+            "p.novelty, p.novelty_method, m.novelty_basis, p.novelty_pct, m.novelty_cohort_size, m.novelty_cohort, "
+            "m.novelty_spread, p.confidence, "
             "p.attribution_method FROM profile_works p JOIN work_metrics m USING (work_id) "
             "WHERE p.author_id = ? ORDER BY p.publication_year DESC NULLS LAST, p.title", [aid]).df()
         quality = con.execute("SELECT check_name, severity, ours, reported, detail FROM data_quality WHERE author_id = ? "
@@ -142,16 +143,18 @@ def explain_work(path: Path, refs: list[str]) -> dict:
     return {"work": work, "records": members, "links": links, "aliases": aliases, "curation": curation}
 
 
-def site_data(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Return (profile_card, profile_works, profile_graph): everything the static pages show, and nothing else."""
+def site_data(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return (profile_card, profile_works, profile_graph, profile_work_details): everything the static
+    pages show, and nothing else."""
     con = open_published(path)
     try:
         cards = con.execute("SELECT * FROM profile_card ORDER BY profile_score DESC NULLS LAST, display_name").df()
         works = con.execute("SELECT * FROM profile_works ORDER BY author_id, published_on DESC NULLS LAST, title").df()
         graph = con.execute("SELECT * FROM profile_graph ORDER BY author_id, edge_type, weight DESC, target_id").df()
+        details = con.execute("SELECT * FROM profile_work_details ORDER BY work_id").df()
     finally:
         con.close()
-    return cards, works, graph
+    return cards, works, graph, details
 
 
 def export_parquet(path: Path, out_dir: Path, partition_rows: int = PARTITION_ROWS) -> dict[str, dict]:

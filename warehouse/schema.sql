@@ -196,9 +196,14 @@ CREATE TABLE IF NOT EXISTS work_locations (
     venue        VARCHAR,
     version      VARCHAR,
     is_published BOOLEAN NOT NULL,
+    pdf_url      VARCHAR,
+    is_oa        BOOLEAN,
     PRIMARY KEY (work_id, record_id, url)
 );
 COMMENT ON TABLE work_locations IS 'Each place a version of a work lives (preprint, accepted, published), with the source record that reported it.';
+COMMENT ON COLUMN work_locations.url IS 'The landing page of that version (else its PDF).';
+COMMENT ON COLUMN work_locations.pdf_url IS 'A direct PDF link, where the source gives one.';
+COMMENT ON COLUMN work_locations.is_oa IS 'Free to read there (OpenAlex is_oa; every arXiv version).';
 
 CREATE TABLE IF NOT EXISTS work_topics (
     work_id  VARCHAR NOT NULL,
@@ -256,6 +261,7 @@ CREATE TABLE IF NOT EXISTS author_metrics (
     code_count          INTEGER NOT NULL,
     field               VARCHAR,
     cohort_field        VARCHAR,
+    arxiv_category      VARCHAR,
     median_fwci         DOUBLE,
     fwci_works          INTEGER NOT NULL,
     impact_pct          DOUBLE,
@@ -282,14 +288,15 @@ CREATE TABLE IF NOT EXISTS author_metrics (
 COMMENT ON TABLE author_metrics IS 'Every number of an author''s card, with its components, from the latest scoring pass (transforms/scores.py) over attributed distinct works only. h <= works, h^2 <= citations, i10 <= works hold by construction. README "Scores" documents each formula.';
 COMMENT ON COLUMN author_metrics.scoring_version IS 'The scoring_versions row (weights + formula) these figures come from.';
 COMMENT ON COLUMN author_metrics.merged_into IS 'Set when a curator merged this author id into another: it then has no page of its own.';
-COMMENT ON COLUMN author_metrics.field IS 'Dominant field shown on the card: arXiv short category of the attributed works (CV), else OpenAlex subfield.';
+COMMENT ON COLUMN author_metrics.field IS 'Dominant field shown on the card: the OpenAlex subfield of the attributed works (an arXiv category mapped onto its subfield), one vocabulary for every author.';
+COMMENT ON COLUMN author_metrics.arxiv_category IS 'Dominant arXiv short category of the attributed works on arXiv (CV, hep-lat), shown as a badge beside the field; NULL when none is on arXiv.';
 COMMENT ON COLUMN author_metrics.cohort_field IS 'Dominant comparison field: OpenAlex subfield (arXiv categories mapped onto subfields); h_pct and activity_pct rank within it.';
 COMMENT ON COLUMN author_metrics.works_count IS 'Attributed distinct works (versions of one paper count once).';
 COMMENT ON COLUMN author_metrics.cited_by_count IS 'Citations of those works.';
 COMMENT ON COLUMN author_metrics.h_index IS 'Largest h such that h works have h or more citations each.';
 COMMENT ON COLUMN author_metrics.i10_index IS 'Works with 10 or more citations.';
 COMMENT ON COLUMN author_metrics.computed_on IS 'Day of the scoring pass.';
-COMMENT ON COLUMN author_metrics.novelty_indicative IS 'True when novelty_cohort_size is below novelty.tiny_cohort: the Novelty % is indicative only.';
+COMMENT ON COLUMN author_metrics.novelty_indicative IS 'True when fewer than half of the author''s works with a novelty value could be ranked (their cohorts are below novelty.min_cohort): the Novelty % is indicative only.';
 COMMENT ON COLUMN author_metrics.novelty_note IS 'What a page says beside the Novelty % (cohort size, indicative or not).';
 COMMENT ON COLUMN author_metrics.trust_label IS 'Verified (>= 75, or claimed) | Plausible (>= 45) | Unverified.';
 COMMENT ON COLUMN author_metrics.is_claimed IS 'The researcher claimed the profile (curation).';
@@ -300,8 +307,8 @@ COMMENT ON COLUMN author_metrics.recent_works IS 'Attributed works in the last p
 COMMENT ON COLUMN author_metrics.field_cohort_size IS 'Tracked authors of the same cohort_field that h_pct and activity_pct rank against.';
 COMMENT ON COLUMN author_metrics.h_pct IS 'Mid-rank percentile of the h-index among tracked authors of the same field.';
 COMMENT ON COLUMN author_metrics.activity_pct IS 'Mid-rank percentile of recent_works among tracked authors of the same field.';
-COMMENT ON COLUMN author_metrics.novelty_pct IS 'Novelty %: mean percentile of the author''s works among works of the same field, year and novelty method.';
-COMMENT ON COLUMN author_metrics.novelty_cohort_size IS 'How many works those percentiles were computed against; below novelty.tiny_cohort the figure is marked indicative.';
+COMMENT ON COLUMN author_metrics.novelty_pct IS 'Novelty %: mean Novelty % of the author''s works that have one (work_metrics.novelty_pct); NULL when none of them has a cohort of novelty.min_cohort texts.';
+COMMENT ON COLUMN author_metrics.novelty_cohort_size IS 'How many texts (works and cited works of the same field and year) the ranked works were compared with, summed over their cohorts.';
 COMMENT ON COLUMN author_metrics.profile_score IS 'Profile score 0-100: weighted mean of impact_pct, h_pct, novelty_pct, activity_pct (weights renormalized over the known ones; see profile_components).';
 COMMENT ON COLUMN author_metrics.profile_components IS 'JSON: each component''s percentile, configured weight and the weight it carried.';
 COMMENT ON COLUMN author_metrics.trust_score IS 'Identity trust 0-100: weighted evidence (trust_components, each 0..1).';
@@ -322,6 +329,7 @@ CREATE TABLE IF NOT EXISTS author_metrics_history (
     code_count          INTEGER NOT NULL,
     field               VARCHAR,
     cohort_field        VARCHAR,
+    arxiv_category      VARCHAR,
     median_fwci         DOUBLE,
     fwci_works          INTEGER NOT NULL,
     impact_pct          DOUBLE,
@@ -401,12 +409,28 @@ COMMENT ON TABLE text_vectors IS 'The embedding of every text novelty has read (
 COMMENT ON COLUMN text_vectors.embedder IS 'Embedder name, dimensions, seed and version (hashing-rp-512-1-v1); a vector of another version is never reused.';
 
 CREATE TABLE IF NOT EXISTS work_neighbours (
-    work_id      VARCHAR NOT NULL,
-    neighbour_id VARCHAR NOT NULL,
-    similarity   DOUBLE NOT NULL,
+    work_id           VARCHAR NOT NULL,
+    neighbour_id      VARCHAR NOT NULL,
+    similarity        DOUBLE NOT NULL,
+    shared_references INTEGER,
+    basis             VARCHAR,
     PRIMARY KEY (work_id, neighbour_id)
 );
-COMMENT ON TABLE work_neighbours IS 'Nearby papers: each attributed work''s most similar works by text embedding (cosine), for the research graph.';
+COMMENT ON TABLE work_neighbours IS 'Nearby papers, for the research graph: each attributed work''s most similar works by text (cosine) and the works sharing the most of its references.';
+COMMENT ON COLUMN work_neighbours.similarity IS 'Cosine similarity of the two texts (0 where either has none).';
+COMMENT ON COLUMN work_neighbours.shared_references IS 'References the two works share (references cited by more than graph.common_reference stored works not counted).';
+COMMENT ON COLUMN work_neighbours.basis IS 'text | shared_references | text+shared_references: why the pair is an edge.';
+
+CREATE TABLE IF NOT EXISTS novelty_neighbours (
+    work_id        VARCHAR NOT NULL,
+    rank           INTEGER NOT NULL,
+    neighbour_kind VARCHAR NOT NULL,
+    neighbour_id   VARCHAR NOT NULL,
+    similarity     DOUBLE NOT NULL,
+    PRIMARY KEY (work_id, rank)
+);
+COMMENT ON TABLE novelty_neighbours IS 'The earlier texts a work''s novelty rests on, most similar first: 1 - the mean of these similarities is work_metrics.novelty.';
+COMMENT ON COLUMN novelty_neighbours.neighbour_kind IS 'work (a stored work: neighbour_id is its work_id) | cited_work (a cited work: neighbour_id is its OpenAlex W id in reference_texts).';
 
 CREATE TABLE IF NOT EXISTS author_topics (
     author_id VARCHAR NOT NULL,
@@ -462,13 +486,21 @@ CREATE TABLE IF NOT EXISTS work_metrics (
     novelty_method                 VARCHAR NOT NULL,
     novelty_basis                  INTEGER NOT NULL,
     novelty_pct                    DOUBLE,
-    novelty_cohort_size            INTEGER
+    novelty_cohort_size            INTEGER,
+    novelty_cohort                 VARCHAR,
+    novelty_spread                 DOUBLE,
+    novelty_spread_basis           INTEGER
 );
 COMMENT ON COLUMN work_metrics.field IS 'Comparison field: OpenAlex subfield of the primary topic, else of the arXiv category.';
-COMMENT ON TABLE work_metrics IS 'Per-work scores from the latest scoring pass: citations (merged copies counted once), OpenAlex FWCI and percentile, novelty and its percentile among works of the same field, year and method.';
-COMMENT ON COLUMN work_metrics.novelty IS 'Cosine distance, 0..2: the 90th percentile of pairwise distances between cited works (method cited_works, Shibayama et al. 2021), or 1 - mean similarity to the 3 nearest earlier works of the field (nearest_earlier_works). NULL when neither is possible.';
-COMMENT ON COLUMN work_metrics.novelty_method IS 'cited_works | nearest_earlier_works | insufficient_text | no_field | no_earlier_works';
-COMMENT ON COLUMN work_metrics.novelty_basis IS 'How many texts the value rests on: cited works with text, or earlier works compared.';
+COMMENT ON TABLE work_metrics IS 'Per-work scores from the latest scoring pass: citations (merged copies counted once), OpenAlex FWCI and percentile, novelty and its percentile among the texts of the same field and year, and the spread of the cited works (Shibayama et al. 2021).';
+COMMENT ON COLUMN work_metrics.novelty IS 'Distance from the earlier literature, 0..2: 1 - mean cosine similarity of the title + abstract to the 3 most similar texts published before it among every work and cited work the warehouse keeps (its own references and copies left out; novelty_neighbours lists them). NULL when it has no text, no date or nothing earlier.';
+COMMENT ON COLUMN work_metrics.novelty_method IS 'nearest_earlier_works | insufficient_text | no_date | no_earlier_works';
+COMMENT ON COLUMN work_metrics.novelty_basis IS 'How many earlier texts the value rests on (up to novelty.nearest_earlier).';
+COMMENT ON COLUMN work_metrics.novelty_pct IS 'Novelty %: mid-rank percentile of novelty among the texts (works and cited works) of its field: of its publication year, else of the five years around it, else of any year, the first cohort holding novelty.min_cohort texts; NULL when none does ("not enough comparable works").';
+COMMENT ON COLUMN work_metrics.novelty_cohort_size IS 'How many texts novelty_pct ranks against (a cited work''s field: the one most of the works citing it have).';
+COMMENT ON COLUMN work_metrics.novelty_cohort IS 'The cohort novelty_pct ranks in: "<field>, <year>", "<field>, <year-2>–<year+2>" or "<field>, any year".';
+COMMENT ON COLUMN work_metrics.novelty_spread IS 'Shibayama et al. 2021: the 90th percentile of the pairwise cosine distances between the texts of the works it cites (0..2); high = it draws on distant literatures. NULL below novelty.min_cited_texts cited texts.';
+COMMENT ON COLUMN work_metrics.novelty_spread_basis IS 'How many cited works with text novelty_spread rests on.';
 
 CREATE TABLE IF NOT EXISTS data_quality (
     author_id  VARCHAR NOT NULL,

@@ -30,6 +30,10 @@ from core.errors import WarehouseError
 __all__ = ["Warehouse", "LoadResult", "open_published", "check_writer_free", "TABLE_KEYS", "WORK_TABLES", "SCORED_TABLES"]
 
 # Tables derived per work from stored records: a re-derivation replaces a work's rows in each.
+ADDED_COLUMNS = (("work_locations", "pdf_url", "VARCHAR"), ("work_locations", "is_oa", "BOOLEAN"),
+                 ("author_metrics", "arxiv_category", "VARCHAR"), ("author_metrics_history", "arxiv_category", "VARCHAR"),
+                 ("work_metrics", "novelty_cohort", "VARCHAR"), ("work_metrics", "novelty_spread", "DOUBLE"), ("work_metrics", "novelty_spread_basis", "INTEGER"),
+                 ("work_neighbours", "shared_references", "INTEGER"), ("work_neighbours", "basis", "VARCHAR"))
 WORK_TABLES = ("works", "work_identifiers", "work_locations", "work_topics", "authorships", "citations_by_year",
                "work_references", "work_links")
 # Natural key of every table a run writes (the keys docs and tests check).
@@ -60,7 +64,7 @@ TRACKED_SQL = "SELECT * FROM tracked_authors ORDER BY added_at, author_key"
 CURATION_SQL = "SELECT * FROM curation ORDER BY curated_at, curation_id"
 # Tables a scoring pass derives from the rest; each pass replaces them whole.
 SCORED_TABLES = (
-    "author_works", "work_metrics", "work_neighbours", "author_metrics", "author_citations_by_year",
+    "author_works", "work_metrics", "work_neighbours", "novelty_neighbours", "author_metrics", "author_citations_by_year",
     "author_topics", "author_collaborators", "author_institutions", "data_quality",
 )
 
@@ -203,6 +207,11 @@ class Warehouse:
                 con.execute(schema[start:schema.index(";", start) + 1])
                 con.execute("INSERT INTO curation BY NAME SELECT * FROM curation_before_works")
                 con.execute("DROP TABLE curation_before_works")
+        # Columns added since (NULL until the work is next derived or rescored).
+        tables = {r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        for table, column, kind in ADDED_COLUMNS:
+            if table in tables:
+                self.con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
         columns = {r[0] for r in self.con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE table_name = 'author_metrics'").fetchall()}
         if not columns or "scoring_version" in columns:
@@ -636,7 +645,9 @@ class Warehouse:
             "topics": "SELECT * FROM topics",
             "citations_by_year": "SELECT * FROM citations_by_year",
             "work_references": "SELECT * FROM work_references",
-            "reference_texts": "SELECT openalex_id, title, abstract FROM reference_texts WHERE found",
+            "reference_texts": "SELECT r.openalex_id, r.title, r.abstract, r.publication_year, i.work_id FROM reference_texts r "
+                               "LEFT JOIN work_identifiers i ON i.scheme = 'openalex' AND i.value = r.openalex_id "
+                               "WHERE r.found ORDER BY r.openalex_id",
             # A decision about a work that has since merged into another applies to that one.
             "curation": "SELECT c.* REPLACE (coalesce(a.work_id, c.work_id) AS work_id) FROM curation c "
                         "LEFT JOIN work_aliases a ON a.alias_id = c.work_id",

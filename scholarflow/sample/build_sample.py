@@ -92,9 +92,87 @@ REFS_OF = {
     "W5000000022": ["W5100000044", "W5100000045", "W5100000046"],
     "W5000000023": ["W5100000047", "W5100000048"],
     "W5000000031": ["W5100000051", "W5100000052"],
-    "W5000000032": ["W5100000053"],  # one cited text only: novelty falls back to nearest earlier works
+    "W5000000032": ["W5100000053"],
 }
 WORKS_OF = {"A5000000001": "W500000001", "A5000000002": "W500000002", "A5000000003": "W500000003"}
+
+# The wider literature each author's papers cite. Real papers cite 30-60 works; these do too, so
+# novelty has cohorts to rank in and an author's papers share references (nearby papers). Ids
+# are invented; titles and one-line abstracts are generated from the word lists below (ours).
+LITERATURE = {
+    # author: (id prefix, how many, first year, methods, tasks, findings)
+    "A5000000001": ("W52000", 96, 2014,
+                    ["contrastive pretraining", "masked token modeling", "knowledge distillation", "sparse attention",
+                     "multi-scale feature pyramids", "self-supervised augmentation", "vision transformers",
+                     "depth-aware fusion", "token pruning", "label smoothing", "deformable convolutions",
+                     "neural architecture search", "cross-view consistency", "teacher ensembles", "curriculum sampling",
+                     "hierarchical windows", "prototype memories", "adversarial training", "mixed-precision quantization",
+                     "optical flow supervision", "instance discrimination", "relative position encoding",
+                     "image mixing", "patch-level label mixing", "masked image modeling", "teacher-weighted targets"],
+                    ["image classification", "object detection", "semantic segmentation", "face recognition",
+                     "multi-view 3D detection", "video recognition", "few-shot recognition", "bird's-eye-view perception",
+                     "pedestrian re-identification", "depth estimation", "image retrieval", "pose estimation",
+                     "lane detection", "panoptic segmentation", "action localization", "data augmentation of image classifiers",
+                     "occlusion-robust recognition"],
+                    ["improves accuracy at lower cost", "transfers across datasets", "is robust to label noise",
+                     "needs fewer labelled images", "scales with model size", "runs in real time on a phone",
+                     "closes the gap to lidar", "halves the training time", "survives heavy occlusion"]),
+    "A5000000002": ("W52100", 72, 2012,
+                    ["optimistic exploration", "posterior sampling", "importance-weighted estimators", "latent world models",
+                     "goal relabelling", "count-based bonuses", "conservative value iteration", "policy gradients",
+                     "successor features", "distributional critics", "trust regions", "model predictive control",
+                     "intrinsic curiosity", "hierarchical options", "doubly robust estimation", "reward shaping"],
+                    ["contextual bandits", "off-policy evaluation", "sparse-reward manipulation", "offline reinforcement learning",
+                     "safe exploration", "continuous control", "recommendation", "robot navigation", "multi-agent games",
+                     "clinical dosing"],
+                    ["has sublinear regret", "is unbiased under weak assumptions", "learns from fewer interactions",
+                     "stays within a safe set", "matches the lower bound", "transfers between simulators",
+                     "avoids catastrophic forgetting"]),
+    "A5000000003": ("W52200", 48, 2008,
+                    ["next-to-leading order QCD", "lattice simulations", "effective field theory", "parton shower matching",
+                     "heavy-quark symmetry", "dispersion relations", "sum rules", "chiral perturbation theory",
+                     "resummation of large logarithms", "Monte Carlo event generation"],
+                    ["heavy-quark pair production", "exotic meson spectra", "photon-associated production", "hadron collider cross sections",
+                     "top-quark decays", "quarkonium suppression", "jet substructure"],
+                    ["agrees with collider data", "reduces scale uncertainty", "predicts a bound state", "fixes the low-energy constants"]),
+}
+TITLE_FORMS = ["{m} for {t}", "{t} with {m}", "rethinking {t}: {m} meets {o}", "{m} and {o} in {t}",
+               "towards {t} by {m}", "on {m} for {t}"]
+ABSTRACT_FORMS = ["We apply {m} to {t}; on standard benchmarks it {f}.",
+                  "{m} is combined with {o} for {t}, and the result {f}.",
+                  "A study of {t}: replacing {o} with {m} {f}.",
+                  "For {t}, we show that {m} {f}, unlike {o}.",
+                  "This paper revisits {o} and proposes {m} for {t}; it {f}."]
+CITING_YEAR = {"W5000000011": 2022, "W5000000012": 2022, "W5000000013": 2023, "W5000000014": 2022, "W5000000016": 2024,
+               "W5000000021": 2024, "W5000000022": 2022, "W5000000023": 2020, "W5000000031": 2021, "W5000000032": 2023}
+CITES_PER_WORK = {"A5000000001": 36, "A5000000002": 30, "A5000000003": 24}
+
+
+def literature() -> None:
+    """Add each author's generated literature to REFS and cite it from their papers (REFS_OF), the same way every build."""
+    import random
+
+    for author, (prefix, count, first, methods, tasks, findings) in LITERATURE.items():
+        rng = random.Random(author)
+        last = max(y for w, y in CITING_YEAR.items() if w.startswith(WORKS_OF[author]))
+        pool = []
+        for i in range(count):
+            method, other = rng.sample(methods, 2)
+            task, finding = rng.choice(tasks), rng.choice(findings)
+            # Citations lean to recent years, as they do.
+            year = min(last, first + int((last - first + 1) * rng.random() ** 0.6))
+            wid = f"{prefix}{i:05d}"
+            title = rng.choice(TITLE_FORMS).format(m=method, o=other, t=task).capitalize()
+            REFS[wid] = (title, year, rng.choice(ABSTRACT_FORMS).format(m=method, o=other, t=task, f=finding))
+            pool.append(wid)
+        for wid in sorted(w for w in CITING_YEAR if w.startswith(WORKS_OF[author])):
+            earlier = [r for r in pool if REFS[r][1] <= CITING_YEAR[wid]]
+            cited = rng.sample(earlier, min(CITES_PER_WORK[author], len(earlier)))
+            REFS_OF[wid] = REFS_OF.get(wid, []) + sorted(cited)
+    REFS_OF["W5000000012"] = list(REFS_OF["W5000000011"])  # TokenMix's preprint and published version cite alike
+
+
+literature()
 
 
 def reference_batches(put_json) -> None:

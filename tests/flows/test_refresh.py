@@ -20,7 +20,7 @@ def test_backfill_of_the_sample_loads_merges_attributes_and_is_harmless_to_rerun
     assert (first["arxiv_attributed"], first["arxiv_rejected"]) == (2, 9)
     con = _published(tmp_path)
     card = con.execute("SELECT * FROM profile_card WHERE author_id = 'A5000000001'").df().iloc[0]
-    assert (card.works_count, card.h_index, card.cited_by_count, card.field) == (6, 5, 107, "CV")
+    assert (card.works_count, card.h_index, card.cited_by_count, card.field) == (6, 5, 107, "Computer Vision and Pattern Recognition")
     # The per-year bars never add up to more than the header's total (each work's series is its counted copy's).
     assert sum(y["cited_by_count"] for y in card.citations_by_year) <= card.cited_by_count
     # The big-team work came back whole from the singleton.
@@ -41,9 +41,9 @@ def test_backfill_of_the_sample_loads_merges_attributes_and_is_harmless_to_rerun
     before = con.execute("SELECT count(*) FROM works").fetchone()[0]
     con.close()
     raw = _published(tmp_path).execute("SELECT count(*) FROM raw_responses").fetchone()[0]
-    # 14 for the authors, 1 for the texts of all 29 cited works (100 ids OR-ed per request), 1 for the OpenAlex
+    # 14 for the authors, 2 for the texts of all 197 cited works (100 ids OR-ed per request), 1 for the OpenAlex
     # records of the arXiv-only candidates (100 DOIs OR-ed per request).
-    assert raw == first["requests_made"] == 16
+    assert raw == first["requests_made"] == 17
 
     second = backfill_authors(SAMPLE_AUTHORS, offline_sample=True)
     assert (second["works_new"], second["works_changed"]) == (0, 0)
@@ -51,7 +51,7 @@ def test_backfill_of_the_sample_loads_merges_attributes_and_is_harmless_to_rerun
     assert second["requests_made"] == 15
     assert second["scoring_version"] == first["scoring_version"] == 1
     con = _published(tmp_path)
-    assert con.execute("SELECT count(*) FILTER (WHERE found), count(*) FROM reference_texts").fetchone() == (28, 29)
+    assert con.execute("SELECT count(*) FILTER (WHERE found), count(*) FROM reference_texts").fetchone() == (196, 197)
     assert con.execute("SELECT count(*) FROM author_metrics_history").fetchone()[0] == 3  # same day, same version
     assert con.execute("SELECT count(*) FROM works").fetchone()[0] == before
     assert con.execute("SELECT count(*) FROM runs WHERE status = 'succeeded'").fetchone()[0] == 2

@@ -107,7 +107,8 @@ def test_curation_explain_and_rescore(tmp_path, monkeypatch, capsys):
     code, out, _ = run(monkeypatch, capsys, "profile", "A5000000001", "--explain")
     assert code == 0
     for text in ("scoring version 1", "h^2 <= citations (25 <= 107) holds", "source_disagrees_h_index", "32",
-                 "Profile score", "impact", "Novelty", "cited_works", "Trust 95.0 (Verified)", "orcid_consistent"):
+                 "Profile score", "impact", "Novelty", "nearest_earlier", "2020–2024",
+                 "Trust 95.0 (Verified)", "orcid_consistent"):
         assert text in out, text
 
     # Bad curation input: one line, exit 2, nothing written.
@@ -150,8 +151,9 @@ def test_curation_explain_and_rescore(tmp_path, monkeypatch, capsys):
 
 def test_site_export_and_query_files(published, tmp_path, monkeypatch, capsys):
     code, out, err = run(monkeypatch, capsys, "site", "--out", str(tmp_path / "site"))
-    assert code == 0 and "wrote 2 pages (1 authors" in out, err
+    assert code == 0 and "wrote 6 pages (1 authors, 4 works listed)" in out, err
     assert "Łucja Wróblewska" in (tmp_path / "site" / "authors" / "A5000000002.html").read_text(encoding="utf-8")
+    assert len(list((tmp_path / "site" / "works").glob("*.html"))) == 4
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "draft.txt").write_text("keep")
     code, _, err = run(monkeypatch, capsys, "site", "--out", str(tmp_path / "mine"))

@@ -5,10 +5,14 @@ from pathlib import Path
 
 import pytest
 
+import json
+import stat
+
+from flows.ingest import ingest_files
 from flows.refresh import backfill_authors
 from core.errors import UserError
 from core.settings import Settings
-from scholarflow.site import MARKER, bar_chart, radial_graph, render_site, shown
+from scholarflow.site import MARKER, bar_chart, page_names, render_site, research_graph, shown
 from tests.conftest import SAMPLE_AUTHORS
 from warehouse import Warehouse, open_published
 
@@ -18,14 +22,39 @@ CHROMIUM = os.environ.get("SCHOLARFLOW_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HOSTILE = 'Robust <script>alert("pwned")</script> & "quoted" faces'
+# A title as a source could send it: markup, an escaped entity, a bare & and a bare <.
+SOURCE_TITLE = "Robust <i>Face</i> Matching &amp; Re-ranking: p < 0.05 & <b>more</b>"
+SOURCE_TITLE_SHOWN = "Robust Face Matching & Re-ranking: p < 0.05 & more"
+SOURCE_WORK = {
+    "id": "https://openalex.org/W5000000099", "doi": "https://doi.org/10.5555/escape.2023", "title": SOURCE_TITLE,
+    "display_name": SOURCE_TITLE, "publication_year": 2023, "publication_date": "2023-05-01", "type": "article",
+    "cited_by_count": 3, "referenced_works": [],
+    "primary_location": {"source": {"display_name": "Journal of Escaping &amp; Markup", "type": "journal"},
+                         "landing_page_url": "https://doi.org/10.5555/escape.2023", "is_oa": False},
+    "locations": [{"source": {"display_name": "Journal of Escaping &amp; Markup", "type": "journal"},
+                   "landing_page_url": "https://doi.org/10.5555/escape.2023", "pdf_url": None, "is_oa": False,
+                   "is_published": True, "version": "publishedVersion"},
+                  {"source": {"display_name": "A repository", "type": "repository"},
+                   "landing_page_url": "https://repo.example.org/record/99", "pdf_url": "https://repo.example.org/record/99.pdf",
+                   "is_oa": True, "is_published": False, "version": "acceptedVersion"}],
+    "authorships": [{"author": {"id": "https://openalex.org/A5000000001", "display_name": "Boxiao Liu",
+                                "orcid": "https://orcid.org/0000-0002-1825-0097"}, "raw_author_name": "Boxiao Liu",
+                     "institutions": []}],
+    "counts_by_year": [{"year": 2024, "cited_by_count": 2}, {"year": 2023, "cited_by_count": 1}],
+}
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory, prefect_harness):
-    """The sample warehouse, with one title a hostile source could have sent."""
-    home = tmp_path_factory.mktemp("site") / "data"
+    """The sample warehouse, with one title a hostile source could have sent, and one OpenAlex work
+    whose title and venue carry markup and entities, ingested through the real path."""
+    root = tmp_path_factory.mktemp("site")
+    home = root / "data"
     settings = Settings().with_warehouse(home / "warehouse.duckdb")
     backfill_authors(SAMPLE_AUTHORS, warehouse=str(settings.warehouse), offline_sample=True)
+    saved = root / "escape.json"
+    saved.write_text(json.dumps(SOURCE_WORK), encoding="utf-8")
+    ingest_files([str(saved)], author="A5000000001", warehouse=str(settings.warehouse))
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
         wh.con.execute("UPDATE works SET title = ? WHERE work_id = 'arxiv:2208.04352'", [HOSTILE])
         wh.publish()
@@ -49,19 +78,50 @@ def _card(published, author_id):
     return card, works
 
 
-def test_pages_say_not_known_never_none_or_nan_and_escape_source_text(site):
-    pages = [site / "index.html", *sorted((site / "authors").glob("*.html"))]
-    assert len(pages) == 4 and (site / MARKER).exists()
+def test_pages_say_not_known_never_none_or_nan_and_escape_source_text(site, published):
+    _, works = _card(published, "A5000000001")
+    pages = [site / "index.html", *sorted((site / "authors").glob("*.html")), *sorted((site / "works").glob("*.html"))]
+    assert len(pages) == 4 + 13 and (site / MARKER).exists()  # index, 3 authors, 13 attributed works
     for page in pages:
         html = page.read_text(encoding="utf-8")
-        for bad in (">None<", ">nan<", ">NaN<", "None%", "nan%", ">NaT<"):
+        for bad in (">None<", ">nan<", ">NaN<", "None%", "nan%", ">NaT<", "&amp;amp;", "&amp;lt;"):
             assert bad not in html, (page.name, bad)
         assert "<script" not in html  # no scripts of ours, and none of a source's
         assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     boxiao = (site / "authors" / "A5000000001.html").read_text(encoding="utf-8")
     assert "Robust &lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt; &amp; &#34;quoted&#34; faces" in boxiao
+    assert "Robust Face Matching &amp; Re-ranking: p &lt; 0.05 &amp; more" in boxiao  # decoded once, escaped once
+    assert "Journal of Escaping &amp; Markup" in boxiao
     physicist = (site / "authors" / "A5000000003.html").read_text(encoding="utf-8")
     assert "not known" in physicist  # no FWCI, no Code: said plainly
+
+
+def test_output_folders_get_ordinary_permissions(site):
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in [site, *site.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o777 if path.is_dir() else 0o666) & ~mask, (path, oct(mode))
+
+
+def test_every_work_links_to_its_landing_page_and_a_free_copy(published):
+    _, works = _card(published, "A5000000001")
+    w = works.set_index("work_id")
+    tokenmix = w.loc["arxiv:2207.08409"]  # published (DOI) and on arXiv
+    assert tokenmix["landing_url"] == f"https://doi.org/{tokenmix['doi']}"
+    assert tokenmix["oa_url"] == "https://arxiv.org/pdf/2207.08409" and tokenmix["oa_is_pdf"]
+    preprint = w.loc["arxiv:2311.02955"]  # arXiv only: its DOI is arXiv's own
+    assert preprint["landing_url"] == "https://arxiv.org/abs/2311.02955"
+    escaped = w[w["doi"] == "10.5555/escape.2023"].iloc[0]  # a journal article with a free accepted version
+    assert escaped["landing_url"] == "https://doi.org/10.5555/escape.2023"
+    assert escaped["oa_url"] == "https://repo.example.org/record/99.pdf" and escaped["title"] == SOURCE_TITLE_SHOWN
+    assert works["landing_url"].notna().all()
+
+
+def test_work_page_names_are_safe_and_distinct():
+    names = page_names(["doi:10.1007/x", "doi:10.1007_x", "arxiv:2207.08409", "openalex:W1"])
+    assert names["arxiv:2207.08409"] == "arxiv_2207.08409.html" and names["openalex:W1"] == "openalex_W1.html"
+    assert len(set(names.values())) == 4 and all("/" not in n and ":" not in n for n in names.values())
 
 
 def test_a_folder_not_written_by_site_is_refused_and_a_site_is_replaced_whole(published, tmp_path):
@@ -92,13 +152,37 @@ def test_chart_and_graph_geometry():
     import pandas as pd
 
     edges = pd.DataFrame([
-        {"edge_type": "coauthor", "target_label": f"Person {i}", "weight": 3 - i % 3, "is_strong": i < 2} for i in range(15)
-    ] + [{"edge_type": "topic", "target_label": "A topic with a very long name indeed", "weight": 0.5, "is_strong": True}])
-    g = radial_graph("Ada", edges)
-    assert len(g["nodes"]) == 13  # 12 co-authors at most, plus the topic
-    angles = {(n["x"], n["y"]) for n in g["nodes"]}
-    assert len(angles) == 13  # no two nodes on one spot
-    assert any(n["short"].endswith("…") for n in g["nodes"])
+        {"edge_type": "coauthor", "target_id": f"A{i}", "target_label": f"Person {i}", "weight": 3 - i % 3, "is_strong": i < 2}
+        for i in range(15)
+    ] + [{"edge_type": "topic", "target_id": "T1", "target_label": "A topic with a very long name indeed, longer than a row",
+          "weight": 0.5, "is_strong": True}]
+      + [{"edge_type": "nearby_work:w1", "target_id": "w2", "target_label": "Second", "weight": 0.6, "is_strong": True},
+         {"edge_type": "nearby_work:w1", "target_id": "x9", "target_label": "Someone else's", "weight": 0.4, "is_strong": False},
+         {"edge_type": "nearby_work:w2", "target_id": "w1", "target_label": "First", "weight": 0.6, "is_strong": True}])
+    g = research_graph("Ada", edges, mine={"w1", "w2"})
+    nodes = [r for r in g["rows"] if r["kind"] != "header"]
+    assert [r["kind"] for r in nodes].count("coauthor") == 8 and [r["kind"] for r in nodes].count("topic") == 1
+    assert {r["id"]: r["kind"] for r in nodes if "id" in r} == {"w1": "work", "w2": "work", "x9": "nearby"}
+    assert len(g["arcs"]) == 2  # w1-w2 once, w1-x9
+    ys = [r["y"] for r in g["rows"]]
+    assert ys == sorted(set(ys))  # one row each: nothing can overlap
+    assert g["height"] > ys[-1] and any(r.get("short", "").endswith("…") for r in nodes)
+
+
+GRAPH_TEXT_BOXES = """() => {
+  const svg = document.querySelector('svg.graph');
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return [...svg.querySelectorAll('text')].map(t => {
+    const r = t.getBoundingClientRect();
+    return {text: t.textContent, px: parseFloat(t.getAttribute('font-size')) * scale,
+            left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+  });
+}"""
+
+
+def _overlaps(boxes):
+    return [(a["text"], b["text"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]]
 
 
 def test_pages_in_chromium_match_the_views(site, published):
@@ -107,12 +191,21 @@ def test_pages_in_chromium_match_the_views(site, published):
         pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's `chromium` (make test does, when run as root)")
     SHOTS.mkdir(parents=True, exist_ok=True)
     card, works = _card(published, "A5000000001")
+    by_id = works.set_index("work_id")
+    con = open_published(published)
+    try:
+        records = con.execute("SELECT count(*) FROM record_works WHERE work_id = 'arxiv:2207.08409'").fetchone()[0]
+        links = con.execute("SELECT count(*) FROM work_links WHERE work_id = 'arxiv:2207.08409'").fetchone()[0]
+        years = con.execute("SELECT count(*) FROM citations_by_year WHERE work_id = 'arxiv:2207.08409'").fetchone()[0]
+    finally:
+        con.close()
     problems, requests, dialogs = [], [], []
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for name, width, height in (("laptop", 1366, 900), ("phone", 390, 844)):
                 page = browser.new_page(viewport={"width": width, "height": height})
+                page.set_default_timeout(10_000)
                 page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
                 page.on("pageerror", lambda e: problems.append(str(e)))
                 page.on("request", lambda r: requests.append(r.url))
@@ -120,6 +213,7 @@ def test_pages_in_chromium_match_the_views(site, published):
 
                 page.goto((site / "index.html").as_uri())
                 assert page.locator("table.index tbody tr").count() == 3
+                page.screenshot(path=str(SHOTS / f"index-{name}.png"), full_page=True)
                 page.get_by_role("link", name="Boxiao Liu").first.click()
                 page.wait_for_load_state("load")
                 assert page.url.endswith("/authors/A5000000001.html")
@@ -132,33 +226,69 @@ def test_pages_in_chromium_match_the_views(site, published):
                 assert stat("works_count") == str(card["works_count"])
                 assert stat("cited_by_count") == str(card["cited_by_count"])
                 assert stat("profile_score") == f"{card['profile_score']:.1f}"
-                assert stat("novelty_pct") == f"{card['novelty_pct']:.0f}%"
+                novelty = "not known" if card["novelty_pct"] is None or card["novelty_pct"] != card["novelty_pct"] \
+                    else f"{card['novelty_pct']:.0f}%"
+                assert stat("novelty_pct") == novelty
                 assert stat("trust_score") == f"{card['trust_score']:.0f}"
                 assert page.locator('[data-field="verification_level"]').inner_text() == f"Verification {card['verification_level']}"
                 assert page.locator('[data-field="claimed"]').inner_text() == "Unclaimed"
                 assert stat("topics_count").startswith(str(card["topics_count"]))
                 assert stat("close_collaborators_count").startswith(str(card["close_collaborators_count"]))
-                # The works list: one item per attributed work, and the Code badge links the repository.
+                # One vocabulary for the field, the arXiv code beside it; the author's OpenAlex page and ORCID.
+                assert page.locator('[data-field="field"]').inner_text() == card["field"] == "Computer Vision and Pattern Recognition"
+                assert page.locator('[data-field="arxiv_category"]').inner_text() == "arXiv CV"
+                assert page.locator('[data-field="openalex"] a').get_attribute("href") == "https://openalex.org/A5000000001"
+                assert page.locator('[data-field="orcid"] a').get_attribute("href") == f"https://orcid.org/{card['orcid']}"
+                # The works list: one item per attributed work; every title links to its landing page.
                 assert page.locator("li.work").count() == len(works) == card["works_count"]
                 assert stat("works_listed") == str(len(works))
+                for wid, row in by_id.iterrows():
+                    item = page.locator(f'li.work[data-work-id="{wid}"]')
+                    assert item.locator("h3 a.title").get_attribute("href") == row["landing_url"]
+                    if isinstance(row["oa_url"], str):
+                        assert item.locator("a.free").get_attribute("href") == row["oa_url"]
                 tokenmix = page.locator('li.work[data-work-id="arxiv:2207.08409"]')
-                code_url = works.set_index("work_id").loc["arxiv:2207.08409", "code_url"]
-                assert tokenmix.locator("a.code").get_attribute("href") == code_url
+                assert tokenmix.locator("a.code").get_attribute("href") == by_id.loc["arxiv:2207.08409", "code_url"]
                 assert tokenmix.locator("a.code").is_visible()
+                assert tokenmix.locator(".ids").inner_text().count("2207.08409") >= 1
                 assert page.locator('li.work[data-work-id="arxiv:2202.07940"] a.code').count() == 0  # github.io page
-                # Hostile text shows as text.
-                assert HOSTILE in page.locator('li.work[data-work-id="arxiv:2208.04352"] h3').inner_text()
+                # Text from sources shows exactly as the text it is: escaped once, decoded once.
+                assert page.locator('li.work[data-work-id="arxiv:2208.04352"] h3').inner_text() == HOSTILE
+                escaped = by_id[by_id["doi"] == "10.5555/escape.2023"].index[0]
+                assert page.locator(f'li.work[data-work-id="{escaped}"] h3').inner_text() == SOURCE_TITLE_SHOWN
+                assert "Journal of Escaping & Markup" in page.locator(f'li.work[data-work-id="{escaped}"] .meta').inner_text()
                 assert page.locator("svg[aria-label='Citations per year'] rect").count() == len(card["citations_by_year"])
-                assert page.locator("svg.graph circle").count() >= 1 + card["close_collaborators_count"]
+                # The research graph: readable (labels >= 11 px as drawn), nothing overlapping, a list below.
+                assert page.locator("svg.graph .node").count() >= 1 + card["close_collaborators_count"]
+                boxes = page.evaluate(GRAPH_TEXT_BOXES)
+                assert boxes and min(b["px"] for b in boxes) >= 11, sorted(b["px"] for b in boxes)[:3]
+                assert _overlaps(boxes) == []
+                assert page.locator(".lists").is_visible()
                 # Nothing wider than the screen on a phone.
                 assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
                 page.screenshot(path=str(SHOTS / f"A5000000001-{name}.png"), full_page=True)
-                page.goto((site / "index.html").as_uri())
-                page.screenshot(path=str(SHOTS / f"index-{name}.png"), full_page=True)
+
+                # A work page: every record and link behind it, its citations and its novelty.
+                tokenmix.locator("a.details").click()
+                page.wait_for_load_state("load")
+                assert page.url.endswith("/works/arxiv_2207.08409.html")
+                assert page.locator("h1").inner_text() == by_id.loc["arxiv:2207.08409", "title"]
+                assert page.locator("h1 a").get_attribute("href") == by_id.loc["arxiv:2207.08409", "landing_url"]
+                assert page.locator('[data-section="records"] tbody tr').count() == records >= 2
+                assert page.locator('[data-section="links"] tbody tr').count() == links >= 1
+                assert page.locator("svg[aria-label='Citations per year'] rect").count() == years
+                assert page.locator('[data-section="novelty"]').is_visible()
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+                page.screenshot(path=str(SHOTS / f"work-arxiv_2207.08409-{name}.png"), full_page=True)
+                me = page.locator('[data-field="authors"] a', has_text=card["display_name"])
+                assert me.get_attribute("href") == "https://openalex.org/A5000000001"
+                page.locator('[data-field="profiles"] a', has_text=card["display_name"]).click()
+                page.wait_for_load_state("load")
+                assert page.url.endswith("/authors/A5000000001.html")
                 page.close()
         finally:
             browser.close()
     assert problems == [] and dialogs == []
     assert all(url.startswith("file://") for url in requests), [u for u in requests if not u.startswith("file://")]
-    assert (SHOTS / "A5000000001-laptop.png").stat().st_size > 10_000
-    assert (SHOTS / "A5000000001-phone.png").stat().st_size > 10_000
+    for shot in ("A5000000001-laptop", "A5000000001-phone", "work-arxiv_2207.08409-phone", "index-phone"):
+        assert (SHOTS / f"{shot}.png").stat().st_size > 10_000
