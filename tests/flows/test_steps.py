@@ -324,3 +324,29 @@ def test_a_change_re_derives_only_what_it_touches_and_a_new_identity_re_attribut
         candidates = wh.con.execute("SELECT count(*) FROM author_records WHERE author_id = 'A5000000002'").fetchone()[0]
         assert stats["records"] >= candidates and stats["authors_attributed"] >= 1
         assert wh.con.execute("SELECT orcid FROM authors WHERE author_id = 'A5000000002'").fetchone()[0] == "0000-0002-1825-0097"
+
+
+@pytest.mark.realdata
+def test_novelty_on_real_lists_ranks_works_across_the_scale(tmp_path):
+    # Eight real 2026 author lists, loaded and scored as a run does: Novelty % must tell works apart
+    # (before, cohorts of 1-2 works put nearly every work at the 50th percentile).
+    from core.settings import load_scoring_config
+    from transforms.embed import HashingEmbedder
+    from transforms.scores import ScoringInputs, score
+
+    folder = realdata("openalex/idb_2026")
+    authors = sorted(p.stem.removeprefix("openalex_author_") for p in folder.glob("openalex_author_*.json"))[:8]
+    with _warehouse(tmp_path, "real") as wh:
+        _run(wh, [_idb(a) for a in authors], 0)
+        scores = score(ScoringInputs(**wh.scoring_frames()), load_scoring_config(), NOW.date(), 1, embedder=HashingEmbedder())
+    wm = scores.work_metrics
+    ranked = wm["novelty_pct"].dropna().astype(float)
+    assert len(wm) > 150 and len(ranked) >= 0.3 * len(wm)
+    assert (wm.loc[wm["novelty_pct"].notna(), "novelty_cohort_size"] >= 30).all()
+    assert ranked.quantile(0.25) < 40 and ranked.quantile(0.75) > 60  # spread across the scale, not piled at 50
+    assert (ranked.round() == 50).mean() < 0.1
+    unranked = wm[wm["novelty"].notna() & wm["novelty_pct"].isna()]
+    assert (unranked["novelty_cohort_size"] < 30).all()  # shown as "not enough comparable works", never a number
+    basis = scores.novelty_neighbours
+    assert set(basis["work_id"]) == set(wm.loc[wm["novelty"].notna(), "work_id"])
+    assert basis.groupby("work_id")["rank"].max().le(3).all()
