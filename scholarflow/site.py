@@ -108,34 +108,31 @@ def research_graph(author: str, edges: pd.DataFrame, mine: set[str], width: int 
     """
     rows, arcs, spine = [], [], []
     y = ROW
-    rows.append({"kind": "author", "y": y, "label": author, "short": _short(author, LABEL_CHARS), "strong": True,
-                 "x": NODE_X, "weight": ""})
+    rows.append({"kind": "author", "y": y, "label": author, "short": _short(author, LABEL_CHARS), "strong": True, "weight": ""})
     nearby = edges[edges["edge_type"].str.startswith("nearby_work:")]
     pairs = [(et.split(":", 1)[1], r["target_id"], r) for et, r in zip(nearby["edge_type"], records(nearby))]
     pairs.sort(key=lambda p: -float(p[2]["weight"] or 0))
-    papers: dict[str, dict] = {}
-    for src, dst, r in pairs:
-        if len(papers) >= GRAPH_LIMITS["paper"] and (src not in papers or dst not in papers):
-            continue
-        for wid, label in ((src, None), (dst, r["target_label"])):
-            if wid not in papers:
-                papers[wid] = {"id": wid, "label": label}
+    titles = {dst: r["target_label"] for _, dst, r in pairs}
+    papers: dict[str, int] = {}  # work id -> its row's y, in the order the strongest edges name them
+    for src, dst, _ in pairs:
+        if len(papers) < GRAPH_LIMITS["paper"] or (src in papers and dst in papers):
+            papers.setdefault(src, 0)
+            papers.setdefault(dst, 0)
     if papers:
         y += ROW
         rows.append({"kind": "header", "y": y, "label": "Papers: the author's (filled) and nearby ones"})
-        titles = {r["target_id"]: r["target_label"] for r in records(nearby)}
-        for wid, p in papers.items():
+        for wid in papers:
             y += ROW
-            label = shown(p["label"] or titles.get(wid) or wid)
-            p["y"] = y
+            label = shown(titles.get(wid) or wid)
+            papers[wid] = y
             rows.append({"kind": "work" if wid in mine else "nearby", "y": y, "label": label,
-                         "short": _short(label, LABEL_CHARS), "x": NODE_X, "strong": wid in mine, "id": wid, "weight": ""})
+                         "short": _short(label, LABEL_CHARS), "strong": wid in mine, "id": wid, "weight": ""})
         top = max((float(r["weight"] or 0) for _, _, r in pairs), default=1.0) or 1.0
         seen = set()
         for src, dst, r in pairs:
             if src in papers and dst in papers and frozenset((src, dst)) not in seen:
                 seen.add(frozenset((src, dst)))
-                y1, y2 = sorted((papers[src]["y"], papers[dst]["y"]))
+                y1, y2 = sorted((papers[src], papers[dst]))
                 arcs.append({"y1": y1, "y2": y2, "rx": round(min(ARC_MAX, 8 + (y2 - y1) / 6), 1), "ry": (y2 - y1) / 2, "x": NODE_X,
                              "w": round(0.8 + 2.4 * float(r["weight"] or 0) / top, 1), "strong": bool(r["is_strong"])})
     for kind, title in (("coauthor", "Co-authors"), ("topic", "Topics"), ("institution", "Institutions")):
@@ -147,8 +144,7 @@ def research_graph(author: str, edges: pd.DataFrame, mine: set[str], width: int 
         for r in records(group):
             y += ROW
             label = shown(r["target_label"])
-            rows.append({"kind": kind, "y": y, "label": label, "short": _short(label, LABEL_CHARS), "x": NODE_X,
-                         "strong": bool(r["is_strong"]),
+            rows.append({"kind": kind, "y": y, "label": label, "short": _short(label, LABEL_CHARS), "strong": bool(r["is_strong"]),
                          "weight": shown(r["weight"], 2) if kind == "topic" else shown(r["weight"])})
             spine.append(y)
     return {"width": width, "height": y + ROW, "rows": rows, "arcs": arcs, "spine": spine, "author_y": ROW,
@@ -179,9 +175,7 @@ def page_names(work_ids) -> dict[str, str]:
 
 def _listed(value) -> list[dict]:
     """A list column of a view as a list of dicts ([] where NULL)."""
-    if value is None or (not isinstance(value, (list, tuple)) and not hasattr(value, "__len__") and _missing(value)):
-        return []
-    return [dict(v) for v in list(value)]
+    return [] if value is None else [dict(v) for v in value]
 
 
 def _novelty_text(w: dict) -> str:

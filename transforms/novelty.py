@@ -94,8 +94,7 @@ def novelty_percentiles(works: pd.DataFrame, cited: pd.DataFrame, min_cohort: in
     """
     pool = pd.concat([works[["field", "publication_year", "novelty"]], cited[["field", "publication_year", "novelty"]]],
                      ignore_index=True)
-    pool["publication_year"] = pd.to_numeric(pool["publication_year"], errors="coerce")
-    pool["novelty"] = pd.to_numeric(pool["novelty"].astype(object).where(pool["novelty"].notna(), np.nan), errors="coerce")
+    pool["publication_year"], pool["novelty"] = _floats(pool["publication_year"]), _floats(pool["novelty"])
     pool = pool[pool["field"].notna() & pool["novelty"].notna()]
     by_field = {f: (g["publication_year"].to_numpy(dtype=float), g["novelty"].to_numpy(dtype=float))
                 for f, g in pool.groupby("field")}
@@ -110,9 +109,7 @@ def novelty_percentiles(works: pd.DataFrame, cited: pd.DataFrame, min_cohort: in
         return cache[key]
 
     rows = []
-    for field, year, value in zip(works["field"], pd.to_numeric(works["publication_year"], errors="coerce"),
-                                  pd.to_numeric(works["novelty"].astype(object).where(works["novelty"].notna(), np.nan),
-                                                errors="coerce")):
+    for field, year, value in zip(works["field"], _floats(works["publication_year"]), _floats(works["novelty"])):
         if not isinstance(field, str) or field not in by_field or np.isnan(value):
             rows.append((None, None, None))
             continue
@@ -131,6 +128,11 @@ def novelty_percentiles(works: pd.DataFrame, cited: pd.DataFrame, min_cohort: in
     out["novelty_pct"] = out["novelty_pct"].astype("Float64")
     out["novelty_cohort_size"] = out["novelty_cohort_size"].astype("Int64")
     return out
+
+
+def _floats(values: pd.Series) -> pd.Series:
+    """Any numeric column (Int64, Float64 with NA, object) as float64 with NaN where missing."""
+    return pd.to_numeric(values.astype(object).where(values.notna(), np.nan), errors="coerce")
 
 
 def _spread(vectors: np.ndarray, rows: list[int], percentile: float) -> float:

@@ -351,14 +351,17 @@ def _neighbours(works: pd.DataFrame, attributed: pd.DataFrame, vectors: np.ndarr
     mine = refs[refs["work_id"].isin(set(sources))]
     pairs = mine.merge(refs, on="referenced_id", suffixes=("", "_other"))
     pairs = pairs[pairs["work_id"] != pairs["work_id_other"]]
-    shared = pairs.groupby(["work_id", "work_id_other"]).size().rename("shared_references").reset_index()
-    shared = shared[shared["shared_references"] >= int(cfg["min_shared"])].rename(columns={"work_id_other": "neighbour_id"})
+    counts = (pairs.groupby(["work_id", "work_id_other"]).size().rename("shared_references").reset_index()
+              .rename(columns={"work_id_other": "neighbour_id"}))
+    shared = counts[counts["shared_references"] >= int(cfg["min_shared"])]
     shared = shared.sort_values(["work_id", "shared_references", "neighbour_id"], ascending=[True, False, True])
     shared = shared.groupby("work_id").head(int(cfg["shared_references"]))
     edges = by_text.merge(shared, on=["work_id", "neighbour_id"], how="outer")
     if not len(edges):
         return pd.DataFrame(columns=cols)
     text, refd = edges["similarity"].notna(), edges["shared_references"].notna()
+    # A text edge still says how many references the pair shares, below min_shared too.
+    edges = edges.drop(columns="shared_references").merge(counts, on=["work_id", "neighbour_id"], how="left")
     edges["basis"] = np.where(text & refd, "text+shared_references", np.where(text, "text", "shared_references"))
     a = np.array([pos[w] for w in edges["work_id"]])
     b = np.array([pos[w] for w in edges["neighbour_id"]])
