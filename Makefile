@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test bench bench-pipeline bench-embed bench-quality bench-novelty clean
+.PHONY: demo test test-faults bench bench-pipeline bench-embed bench-quality bench-novelty clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "scholarflow needs Python 3.11+"'
@@ -32,6 +32,10 @@ test: $(STAMP)
 	  else echo "no chromium and not root: the browser test will skip"; fi; \
 	fi
 	$(BIN)/python -m pytest -q --durations=10
+
+# The fault-injection suite alone (part of `make test` too): the live path over HTTP on 127.0.0.1, one fault per case.
+test-faults: $(STAMP)
+	$(BIN)/python -m pytest -q -m faults
 
 # Ingest (fresh, again, 1 % changed) and rescore of real-shaped works at 5k/20k/100k against DuckDB's bare
 # read_json (needs ../shared/realdata; about an hour, most of it the 100k row). WORKS=5000,20000 for a shorter one.

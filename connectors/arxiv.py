@@ -33,6 +33,8 @@ _ERROR_ID = "/api/errors#"
 _ID_IN_URL = re.compile(r"arxiv\.org/abs/(.+?)(v\d+)?$")
 # An empty first page is retried this many times before we believe it.
 EMPTY_FIRST_PAGE_RETRIES = 2
+# Seconds to wait after arXiv's plain-text "Rate exceeded." (it sends no Retry-After).
+RATE_EXCEEDED_WAIT = 10.0
 
 
 @dataclass
@@ -109,8 +111,8 @@ def author_query(name: str) -> str:
     return f'au:"{" ".join(cleaned.split())}"'
 
 
-def search_url(search: arxiv.Search, start: int, page_size: int) -> str:
-    """Return the API URL of one page of `search` (the arxiv package's endpoint and arguments)."""
+def search_url(search: arxiv.Search, start: int, page_size: int, endpoint: str | None = None) -> str:
+    """Return the API URL of one page of `search` (the arxiv package's arguments; its endpoint unless given)."""
     args = {
         "search_query": search.query,
         "id_list": ",".join(search.id_list),
@@ -119,6 +121,8 @@ def search_url(search: arxiv.Search, start: int, page_size: int) -> str:
         "start": str(start),
         "max_results": str(page_size),
     }
+    if endpoint:
+        return f"{endpoint}?{urlencode(args)}"
     return arxiv.Client.query_url_format.format(urlencode(args))
 
 
@@ -128,7 +132,8 @@ def _checker(first_page: bool):
     def check(landed: LandedResponse, attempt: int) -> Feed:
         body = landed.body.strip()
         if body.startswith(b"Rate exceeded"):
-            raise TransientFetchError(landed.url, attempt, landed.status, "arXiv says 'Rate exceeded.'", retry_after=10)
+            raise TransientFetchError(landed.url, attempt, landed.status, "arXiv says 'Rate exceeded.'",
+                                     retry_after=RATE_EXCEEDED_WAIT)
         try:
             feed = parse_feed(body)
         except (ET.ParseError, ValueError):
@@ -146,8 +151,9 @@ def _checker(first_page: bool):
 class ArxivConnector:
     """arXiv entries as plain dicts, one request at a time, every body landed raw first."""
 
-    def __init__(self, http: HttpClient, page_size: int = 200, max_results: int = 2000):
+    def __init__(self, http: HttpClient, page_size: int = 200, max_results: int = 2000, endpoint: str | None = None):
         self.http = http
+        self.endpoint = endpoint
         self.page_size = min(page_size, 2000)
         self.max_results = min(max_results, 30000)
 
@@ -156,7 +162,7 @@ class ArxivConnector:
         limit = search.max_results or self.max_results
         while start < limit and (total is None or start < total):
             size = min(self.page_size, limit - start)
-            landed, feed = self.http.get_parsed(search_url(search, start, size), source=SOURCE, check=_checker(start == 0))
+            landed, feed = self.http.get_parsed(search_url(search, start, size, self.endpoint), source=SOURCE, check=_checker(start == 0))
             total = feed.total_results if feed.total_results is not None else 0
             for entry in feed.entries:
                 yield {**entry, "_response_id": landed.response_id}

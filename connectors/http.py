@@ -22,14 +22,17 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from connectors.landing import LandedResponse, RawLanding
 from core.errors import (
+    FetchError,
     RateLimitedError,
     SourceDownError,
     SourceRejectedError,
     TransientFetchError,
     redact,
+    redact_bytes,
 )
 
 __all__ = ["HttpClient", "RetryPolicy", "Check"]
@@ -41,6 +44,9 @@ log = logging.getLogger("scholarflow.http")
 Check = Callable[[LandedResponse, int], Any]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 524})
+# No answer of either source comes near this; a bigger one (or a compressed bomb) is refused while it is read.
+MAX_BODY_BYTES = 256 * 2**20
+_READ_CHUNK = 2**16
 
 
 @dataclass(frozen=True)
@@ -88,7 +94,9 @@ class HttpClient:
     session: requests.Session = field(default_factory=requests.Session)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     min_interval: dict[str, float] = field(default_factory=dict)
+    # Seconds for connecting plus reading the whole answer: a server that drips bytes ends here too.
     timeout: float = 30.0
+    max_body_bytes: int = MAX_BODY_BYTES
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     requests_made: int = 0
@@ -169,15 +177,18 @@ class HttpClient:
     def _attempt(self, url, host, attempt, source, secret_params, headers, check) -> tuple[LandedResponse, Any]:
         self._throttle(host)
         self.requests_made += 1
+        deadline = time.monotonic() + self.timeout
         try:
-            resp = self.session.get(url, params=secret_params or None, headers=headers, timeout=self.timeout)
+            resp = self.session.get(url, params=secret_params or None, headers=headers, timeout=self.timeout, stream=True)
+            body = self._read_body(resp, url, attempt, deadline)
         except requests.Timeout:
             raise TransientFetchError(url, attempt, None, "timed out") from None
-        except requests.ConnectionError as exc:
-            # The library's message embeds the full URL (with the key): keep only the class name.
-            raise TransientFetchError(url, attempt, None, f"connection error ({type(exc).__name__})") from None
-        body = resp.content
-        landed = self.landing.land(source, url, resp.status_code, body)
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            # A reset, a refused connection, a body shorter than its Content-Length: the library's
+            # message embeds the full URL (with the key), so keep only the class name.
+            raise TransientFetchError(url, attempt, None, f"connection failed ({type(exc).__name__})") from None
+        # A server that echoes the key back must not get it into the landing.
+        landed = self.landing.land(source, url, resp.status_code, redact_bytes(body))
         if self.on_landed is not None:
             self.on_landed(source)
         status = resp.status_code
@@ -190,3 +201,25 @@ class HttpClient:
             detail = redact(body[:200].decode("utf-8", "replace")).replace("\n", " ")
             raise SourceRejectedError(url, attempt, status, f"request refused: {detail}")
         return landed, (check(landed, attempt) if check is not None else None)
+
+    def _read_body(self, resp: requests.Response, url: str, attempt: int, deadline: float) -> bytes:
+        """Return the whole (decoded) body, read as it arrives, by `deadline` and within `max_body_bytes`."""
+        raw = resp.raw
+        if not hasattr(raw, "read1"):  # an adapter that answers from memory (the offline replay)
+            return resp.content
+        chunks, size = [], 0
+        try:
+            while chunk := raw.read1(_READ_CHUNK, decode_content=True):
+                size += len(chunk)
+                if size > self.max_body_bytes:
+                    raise SourceRejectedError(url, attempt, resp.status_code,
+                                              f"answer larger than {self.max_body_bytes // 2**20} MB; refused")
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise TransientFetchError(url, attempt, resp.status_code,
+                                              f"answer not complete within {self.timeout:g} s")
+        except FetchError:
+            raise
+        finally:
+            resp.close()
+        return b"".join(chunks)

@@ -12,11 +12,12 @@ import re
 from typing import Iterator
 from urllib.parse import urlencode
 
+import pyalex
 from pyalex import Authors, Works
 
 from connectors.http import HttpClient
 from connectors.landing import LandedResponse
-from core.errors import AuthorNotFoundError, SourceRejectedError, UserError
+from core.errors import AuthorNotFoundError, SourceRejectedError, TransientFetchError, UserError, register_secret
 
 __all__ = [
     "OpenAlexConnector",
@@ -84,22 +85,39 @@ def _with_params(url: str, **params) -> str:
 
 
 def _entity(landed: LandedResponse, attempt: int) -> dict:
-    """Check for HttpClient: the body as one JSON object, or a refusal that retrying can't mend."""
+    """Check for HttpClient: the body as one JSON object.
+
+    A 200 whose body is not JSON (cut short, or a proxy's HTML page) is retried: the next answer may be whole.
+    """
     try:
         data = json.loads(landed.body)
+    except RecursionError:
+        raise SourceRejectedError(landed.url, attempt, landed.status, "answer is nested too deep to be OpenAlex's") from None
     except ValueError:
-        raise SourceRejectedError(landed.url, attempt, landed.status, "answer is not JSON") from None
+        raise TransientFetchError(landed.url, attempt, landed.status, f"answer is not JSON ({_looks(landed.body)})") from None
     if not isinstance(data, dict):
         raise SourceRejectedError(landed.url, attempt, landed.status, "answer is not a JSON object")
     return data
 
 
 def _page(landed: LandedResponse, attempt: int) -> tuple[list[dict], str | None, int | None]:
-    """Check for HttpClient: the body as a list page (results, next_cursor, count)."""
+    """Check for HttpClient: the body as a list page (results, next_cursor, count); non-JSON is retried as `_entity` does."""
     try:
         return parse_list_page(landed.body)
+    except RecursionError:
+        raise SourceRejectedError(landed.url, attempt, landed.status, "answer is nested too deep to be OpenAlex's") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise TransientFetchError(landed.url, attempt, landed.status, f"answer is not JSON ({_looks(landed.body)})") from None
     except ValueError as exc:
         raise SourceRejectedError(landed.url, attempt, landed.status, str(exc)) from None
+
+
+def _looks(body: bytes) -> str:
+    """Say what a body that should be JSON looks like instead, in a few words."""
+    head = body[:200].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "an HTML page"
+    return f"{len(body):,} bytes, cut short or garbled" if body else "empty"
 
 
 def parse_list_page(body: bytes) -> tuple[list[dict], str | None, int | None]:
@@ -114,8 +132,11 @@ def parse_list_page(body: bytes) -> tuple[list[dict], str | None, int | None]:
 class OpenAlexConnector:
     """Authors and works of OpenAlex, as plain dicts; every body landed raw first."""
 
-    def __init__(self, http: HttpClient, api_key: str | None = None, email: str | None = None):
+    def __init__(self, http: HttpClient, api_key: str | None = None, email: str | None = None,
+                 base_url: str = pyalex.config.openalex_url):
         self.http = http
+        self.base_url = base_url.rstrip("/")
+        register_secret(api_key)  # a server that echoes the key must not put it in a log, an error or the landing
         self._secret = {"api_key": api_key} if api_key else None
         self._headers = {"From": email} if email else None
 
@@ -124,7 +145,8 @@ class OpenAlexConnector:
         return self._get_landed(url, parse)[1]
 
     def _get_landed(self, url: str, parse):
-        """Return (the landed answer to `url`, what `parse` makes of it)."""
+        """Return (the landed answer to `url`, what `parse` makes of it); pyalex's URLs are moved to `base_url`."""
+        url = self.base_url + url.removeprefix(pyalex.config.openalex_url)
         return self.http.get_parsed(url, source=SOURCE, check=parse, secret_params=self._secret, headers=self._headers)
 
     def get_author(self, author_key: str) -> dict:

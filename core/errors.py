@@ -18,14 +18,37 @@ __all__ = [
     "SourceRejectedError",
     "SourceDownError",
     "redact",
+    "redact_bytes",
+    "register_secret",
 ]
 
 _SECRET_PARAM = re.compile(r"(api_key|mailto)=[^&\s]*", re.IGNORECASE)
+# Secret values in use in this process (the OpenAlex key): removed wherever they appear, not only after `api_key=`.
+_SECRETS: set[str] = set()
+_SHORTEST_SECRET = 6  # shorter values would blank ordinary words
+
+
+def register_secret(value: str | None) -> None:
+    """Have `redact` remove this value (and its URL-quoted form) from every text from now on."""
+    from urllib.parse import quote
+
+    if value and len(value) >= _SHORTEST_SECRET:
+        _SECRETS.update({value, quote(value, safe="")})
 
 
 def redact(text: str) -> str:
-    """Return text with any api_key / mailto query value replaced by '***'."""
-    return _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=***", text)
+    """Return text with any api_key / mailto query value, and every registered secret, replaced by '***'."""
+    text = _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=***", text)
+    for secret in _SECRETS:
+        text = text.replace(secret, "***")
+    return text
+
+
+def redact_bytes(body: bytes) -> bytes:
+    """Return a body with every registered secret replaced by b'***' (what a server echoed back)."""
+    for secret in _SECRETS:
+        body = body.replace(secret.encode(), b"***")
+    return body
 
 
 class ScholarflowError(Exception):

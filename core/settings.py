@@ -5,7 +5,9 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import ConfigError
@@ -15,6 +17,8 @@ __all__ = ["Settings", "SAMPLE_DIR", "DEFAULT_SCORING", "load_scoring_config"]
 # The bundled sample is a folder of recorded responses beside this package (a path, not an import).
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "scholarflow" / "sample"
 DEFAULT_SCORING = Path(__file__).parent / "scoring.toml"
+OPENALEX_URL = "https://api.openalex.org"
+ARXIV_API_URL = "https://export.arxiv.org/api/query"
 _EMBEDDERS = ("hashing-rp", "tfidf-svd", "minilm")  # transforms.embed.EMBEDDERS (core imports nothing of the project)
 
 
@@ -78,6 +82,27 @@ class Settings(BaseSettings):
     timeout_seconds: float = Field(default=30.0, gt=0, alias="SCHOLARFLOW_TIMEOUT_SECONDS")
     arxiv_page_size: int = Field(default=200, ge=1, le=2000, alias="SCHOLARFLOW_ARXIV_PAGE_SIZE")
     arxiv_max_results: int = Field(default=2000, ge=1, le=30000, alias="SCHOLARFLOW_ARXIV_MAX_RESULTS")
+    # Where the sources answer: the real services by default; a local mirror, a caching proxy or a test server otherwise.
+    openalex_base_url: str = Field(default=OPENALEX_URL, alias="OPENALEX_BASE_URL")
+    arxiv_api_url: str = Field(default=ARXIV_API_URL, alias="ARXIV_API_URL")
+
+    @field_validator("openalex_base_url", "arxiv_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError(f"must be an http(s) URL without a query, such as {OPENALEX_URL}")
+        return value.strip().rstrip("/")
+
+    def __init__(self, **values):
+        # A bad environment variable is bad input: one line naming it, not a validation traceback.
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = ".".join(str(p) for p in first["loc"]) or "a setting"
+            shown = "***" if "KEY" in name.upper() else repr(first.get("input"))
+            raise ConfigError(f"{name} is invalid ({first['msg'].removeprefix('Value error, ')}; got {shown})") from None
 
     def with_warehouse(self, path: str | Path | None) -> "Settings":
         """Return these settings pointed at another published warehouse path (None keeps them)."""

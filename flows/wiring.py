@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit
 
 import requests
 
@@ -52,8 +53,8 @@ def make_clients(settings: Settings, run_id: str, replay_dir: Path | None = None
         ),
         # Recordings need no politeness; the live sources do.
         min_interval={} if offline else {
-            "export.arxiv.org": settings.arxiv_delay_seconds,
-            "api.openalex.org": settings.openalex_delay_seconds,
+            urlsplit(settings.arxiv_api_url).netloc: settings.arxiv_delay_seconds,
+            urlsplit(settings.openalex_base_url).netloc: settings.openalex_delay_seconds,
         },
         timeout=settings.timeout_seconds,
         on_landed=on_landed,
@@ -61,6 +62,9 @@ def make_clients(settings: Settings, run_id: str, replay_dir: Path | None = None
     return Clients(
         http=http,
         landing=landing,
-        openalex=OpenAlexConnector(http, api_key=api_key, email=settings.openalex_email),
-        arxiv=ArxivConnector(http, page_size=settings.arxiv_page_size, max_results=settings.arxiv_max_results),
+        # The recordings were made at the real services' addresses.
+        openalex=OpenAlexConnector(http, api_key=api_key, email=settings.openalex_email,
+                                   **({} if offline else {"base_url": settings.openalex_base_url})),
+        arxiv=ArxivConnector(http, page_size=settings.arxiv_page_size, max_results=settings.arxiv_max_results,
+                             endpoint=None if offline else settings.arxiv_api_url),
     )

@@ -1,7 +1,7 @@
 import pytest
 
 from core.errors import ConfigError
-from core.settings import DEFAULT_SCORING, load_scoring_config
+from core.settings import DEFAULT_SCORING, Settings, load_scoring_config
 
 
 def _write(tmp_path, text):
@@ -43,3 +43,22 @@ def test_unreadable_configurations(tmp_path):
         text = text.replace(k, k.split("=")[0] + "= 0", 1)
     with pytest.raises(ConfigError, match="weights are all zero"):
         load_scoring_config(_write(tmp_path, text))
+
+
+@pytest.mark.parametrize("name, value, said", [
+    ("SCHOLARFLOW_MAX_ATTEMPTS", "abc", "SCHOLARFLOW_MAX_ATTEMPTS is invalid (Input should be a valid integer"),
+    ("OPENALEX_BASE_URL", "ftp://mirror.example", "OPENALEX_BASE_URL is invalid (must be an http(s) URL"),
+    ("ARXIV_API_URL", "http://127.0.0.1:8080/api/query?x=1", "ARXIV_API_URL is invalid"),
+])
+def test_a_bad_environment_variable_is_one_config_error_naming_it(monkeypatch, name, value, said):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        Settings()
+    assert str(info.value).startswith(said) and "\n" not in str(info.value)
+
+
+def test_the_source_addresses_default_to_the_real_services_and_can_point_elsewhere(monkeypatch):
+    assert (Settings().openalex_base_url, Settings().arxiv_api_url) == (
+        "https://api.openalex.org", "https://export.arxiv.org/api/query")
+    monkeypatch.setenv("OPENALEX_BASE_URL", "http://127.0.0.1:8080/openalex/")
+    assert Settings().openalex_base_url == "http://127.0.0.1:8080/openalex"

@@ -1,0 +1,210 @@
+"""The fault-injection suite: the live path (real HTTP on 127.0.0.1) against every fault the sources are known for.
+
+Each case backfills one sample author through `FaultServer` with one fault injected. Either the
+run recovers, and the warehouse equals the fault-free run's (table digests), or it fails with one
+line and leaves the published data as it was. The requests made are counted every time: no retry
+storm, Retry-After honoured, nothing retried that retrying can't mend. `make test-faults` runs it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from core.errors import FetchError, RateLimitedError, SourceRejectedError, TransientFetchError
+from flows.refresh import backfill_author
+from tests.fault_server import FaultServer, content_digests
+
+pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.faults]
+
+AUTHOR = "A5000000002"
+KEY = "sk-SECRET-123456"
+WORKS = "/openalex/works?filter=author.id:"
+AUTHOR_RECORD = "/openalex/authors/"
+ARXIV = "/arxiv/api/query"
+TIMEOUT = 1.5
+ATTEMPTS = 3
+
+ARXIV_ERROR_FEED = b"""<?xml version='1.0' encoding='UTF-8'?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>arXiv Query</title>
+  <entry><id>https://arxiv.org/api/errors#incorrect_id_format</id><title>Error</title>
+  <summary>incorrect id format</summary></entry></feed>"""
+ARXIV_EMPTY_FEED = b"""<?xml version='1.0' encoding='UTF-8'?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">
+  <opensearch:totalResults>0</opensearch:totalResults><opensearch:startIndex>0</opensearch:startIndex></feed>"""
+HTML = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1><p>cloudflare</p></body></html>"
+
+
+@pytest.fixture(scope="module")
+def server():
+    with FaultServer() as srv:
+        yield srv
+
+
+def _live_env(monkeypatch, server: FaultServer, home: Path) -> None:
+    for name, value in {**server.env, "OPENALEX_API_KEY": KEY, "SCHOLARFLOW_HOME": str(home),
+                        "SCHOLARFLOW_ARXIV_DELAY_SECONDS": "0", "SCHOLARFLOW_OPENALEX_DELAY_SECONDS": "0",
+                        "SCHOLARFLOW_BACKOFF_SECONDS": "0.05", "SCHOLARFLOW_TIMEOUT_SECONDS": str(TIMEOUT),
+                        "SCHOLARFLOW_MAX_ATTEMPTS": str(ATTEMPTS)}.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture(scope="module")
+def clean(server, tmp_path_factory, prefect_harness):
+    """The fault-free run: its home (copied by the failing cases), digests and requests."""
+    home = tmp_path_factory.mktemp("fault-free") / "data"
+    with pytest.MonkeyPatch.context() as mp:
+        _live_env(mp, server, home)
+        before = len(server.requests)
+        summary = backfill_author(AUTHOR)
+    assert summary["status"] == "succeeded", summary
+    return {"home": home, "digests": content_digests(home / "warehouse.duckdb"),
+            "requests": len(server.requests) - before, "works": summary["works_new"]}
+
+
+@pytest.fixture
+def live(server, clean, tmp_path, monkeypatch):
+    """A fresh home pointed at the server, with no faults queued and the request log cleared."""
+    server.faults.clear()
+    server.requests.clear()
+    home = tmp_path / "data"
+    _live_env(monkeypatch, server, home)
+    return home
+
+
+def _run(author: str = AUTHOR) -> tuple[dict | None, BaseException | None, float]:
+    started = time.monotonic()
+    try:
+        return backfill_author(author), None, time.monotonic() - started
+    except FetchError as exc:
+        return None, exc, time.monotonic() - started
+
+
+def test_the_fault_free_run_over_http_equals_itself_run_again(clean, live, server):
+    summary, error, _ = _run()
+    assert error is None and summary["status"] == "succeeded"
+    assert len(server.requests) == clean["requests"] == summary["requests_made"] == 6
+    assert content_digests(live / "warehouse.duckdb") == clean["digests"]
+
+
+RECOVERED = {
+    "429 with Retry-After and an HTML body": (WORKS, dict(kind="status", status=429, body=HTML,
+                                                          headers={"Retry-After": "1", "Content-Type": "text/html"}), 1),
+    "500 then 503": (AUTHOR_RECORD, dict(kind="status", status=500, body=b"oops"), 2),
+    "503 twice": (WORKS, dict(kind="status", status=503, body=b"busy", times=2), 2),
+    "a hang past the timeout": (AUTHOR_RECORD, dict(kind="hang", seconds=10), 1),
+    "a connection reset": (WORKS, dict(kind="reset"), 1),
+    "a body shorter than its Content-Length": (WORKS, dict(kind="truncate"), 1),
+    "a truncated JSON body with status 200": (WORKS, dict(kind="body", body=b'{"meta": {"count": 4}, "results": [{"id": "W1", "ti'), 1),
+    "an HTML page with status 200": (AUTHOR_RECORD, dict(kind="body", body=HTML, headers={"Content-Type": "text/html"}), 1),
+    "a slow drip (one byte every 0.5 s)": (WORKS, dict(kind="drip", seconds=0.5), 1),
+    "an arXiv HTTP-200 error feed": (ARXIV, dict(kind="body", body=ARXIV_ERROR_FEED), 1),
+    "arXiv's 'Rate exceeded.'": (ARXIV, dict(kind="body", body=b"Rate exceeded."), 1),
+    "an empty arXiv first page": (ARXIV, dict(kind="body", body=ARXIV_EMPTY_FEED), 1),
+}
+
+
+@pytest.mark.parametrize("case", list(RECOVERED))
+def test_a_transient_fault_is_survived_and_the_warehouse_equals_the_fault_free_runs(case, clean, live, server, monkeypatch):
+    monkeypatch.setattr("connectors.arxiv.RATE_EXCEEDED_WAIT", 0.2)
+    match, fault, extra = RECOVERED[case]
+    server.inject(match, **fault)
+    if case == "500 then 503":
+        server.inject(match, kind="status", status=503, body=b"busy")  # queued behind the 500
+    summary, error, seconds = _run()
+    assert error is None, error
+    assert summary["status"] == "succeeded", summary["errors"]
+    assert len(server.requests) == clean["requests"] + extra  # each fault cost its retries, no more
+    assert summary["requests_made"] == len(server.requests)
+    assert content_digests(live / "warehouse.duckdb") == clean["digests"]
+    if "Retry-After" in case:
+        assert seconds >= 1.0  # the asked wait was kept
+    if "hang" in case or "drip" in case:
+        assert seconds < 20  # the total deadline ended the request, not the server
+
+
+FAILED = {
+    # OpenAlex's spent daily budget: hours to wait, over the cap, so fail now without asking again.
+    "a budget 429 (retryAfter in JSON, hours)": (AUTHOR_RECORD, dict(kind="status", status=429, headers={"Content-Type": "application/json"},
+                                                 body=b'{"error": "Rate limit exceeded", "retryAfter": 36000}'),
+                                                 RateLimitedError, "asks to wait 36000 s", 1),
+    "503 on every attempt": (WORKS, dict(kind="status", status=503, body=b"busy", times=99), TransientFetchError,
+                             "source busy or failing (HTTP 503, attempt 3)", 1 + ATTEMPTS),
+    "a 401 for a bad key": (AUTHOR_RECORD, dict(kind="status", status=401, body=b'{"error": "invalid api key"}'),
+                            SourceRejectedError, "HTTP 401", 1),
+    "a 403 whose body echoes the key": (AUTHOR_RECORD, dict(kind="echo_key", status=403), SourceRejectedError,
+                                        "forbidden; key=***; see docs", 1),
+}
+
+
+@pytest.mark.parametrize("case", list(FAILED))
+def test_a_lasting_fault_fails_in_one_line_and_keeps_the_published_data(case, clean, live, server):
+    shutil.copytree(clean["home"], live)  # yesterday's warehouse
+    match, fault, error_type, said, requests = FAILED[case]
+    server.inject(match, **fault)
+    summary, error, _ = _run()
+    assert isinstance(error, error_type) and said in str(error), error
+    assert "\n" not in str(error) and KEY not in str(error)
+    assert len(server.requests) == requests
+    assert content_digests(live / "warehouse.duckdb") == clean["digests"]
+    con = duckdb.connect(str(live / "warehouse.duckdb"), read_only=True)
+    status, errors = con.execute("SELECT status, errors FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()
+    con.close()
+    assert status == "failed" and said in errors
+
+
+def test_a_merged_author_id_is_followed_through_the_301(clean, live, server):
+    first = f"/openalex/authors/{AUTHOR}?select="
+    server.inject("/openalex/authors/A5999000002", kind="redirect",
+                  location=first + "id,display_name,display_name_alternatives,orcid,ids,works_count,cited_by_count,"
+                                   "summary_stats,last_known_institutions,affiliations,topics")
+    summary, error, _ = _run("A5999000002")
+    assert error is None and summary["status"] == "succeeded"
+    assert len(server.requests) == clean["requests"] + 1  # the 301, then the same requests
+    digests = content_digests(live / "warehouse.duckdb")
+    for table in ("works", "work_identifiers", "author_works", "work_metrics", "source_records"):
+        assert digests[table] == clean["digests"][table], table
+
+
+def _grep(root: Path, needle: bytes) -> list[str]:
+    """Files under root whose bytes (gunzipped where gzip) contain needle."""
+    found = []
+    for path in root.rglob("*"):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        if needle in data:
+            found.append(str(path))
+    return found
+
+
+def test_a_key_the_server_echoes_is_found_nowhere_the_run_writes(clean, live, server, _prefect_home):
+    """The CLI's own output, the raw landing, every text column of both warehouses and Prefect's home."""
+    server.inject(AUTHOR_RECORD, kind="echo_key", status=403)
+    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "INFO"}
+    proc = subprocess.run([str(Path(sys.executable).with_name("scholarflow")), "-v", "backfill", AUTHOR],
+                          capture_output=True, text=True, env=env, timeout=300, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 1
+    assert "forbidden; key=***; see docs" in proc.stderr
+    assert KEY not in proc.stdout + proc.stderr
+    assert server.count() == 1  # a 403 is not retried
+    assert _grep(live, KEY.encode()) == []  # landing (gunzipped) and warehouse files
+    for db in (live / "warehouse.duckdb", live / ".warehouse.work.duckdb"):
+        con = duckdb.connect(str(db), read_only=True)
+        columns = con.execute("SELECT table_name, column_name FROM information_schema.columns "
+                              "WHERE data_type = 'VARCHAR' AND table_schema = 'main'").fetchall()
+        for table, column in columns:
+            hit = con.execute(f'SELECT count(*) FROM "{table}" WHERE "{column}" LIKE ?', [f"%{KEY}%"]).fetchone()[0]
+            assert hit == 0, (db.name, table, column)
+        con.close()
+    assert _grep(Path(_prefect_home), KEY.encode()) == []
