@@ -176,21 +176,24 @@ class OpenAlexConnector:
         landed, work = self._get_landed(url, _entity)
         return {**work, "_response_id": landed.response_id}
 
-    def iter_author_works(self, author_id: str) -> Iterator[dict]:
-        """Yield every work of the author, cursor-paged, with truncated authorships refetched."""
+    def list_author_works(self, author_id: str) -> tuple[list[dict], int | None]:
+        """Return (every work of the author, the count the first page announced), cursor-paged,
+        with truncated authorships refetched. The caller weighs the count (`listing_doubt`)."""
         base = Works().filter(author={"id": author_id}).select(WORK_FIELDS).url
-        cursor = "*"
+        cursor, works, announced = "*", [], None
         while cursor:
-            landed, (results, cursor, _) = self._get_landed(_with_params(base, per_page=PAGE_SIZE, cursor=cursor), _page)
+            landed, (results, cursor, count) = self._get_landed(_with_params(base, per_page=PAGE_SIZE, cursor=cursor), _page)
+            announced = count if announced is None else announced
             for work in results:
                 # List responses cut authorships at 100; the singleton has them all.
                 if work.get("is_authors_truncated"):
                     work = self.get_work(work["id"].rsplit("/", 1)[-1])
                 else:
                     work["_response_id"] = landed.response_id  # which landed response the record came from
-                yield work
+                works.append(work)
             if not results:
                 break
+        return works, announced
 
     def iter_works_by_dois(self, dois: list[str]) -> Iterator[dict]:
         """Yield the works with these DOIs, 100 DOIs OR-ed per list request (DOIs OpenAlex lacks are simply absent).

@@ -17,6 +17,7 @@ __all__ = [
     "RateLimitedError",
     "SourceRejectedError",
     "SourceDownError",
+    "SuspectAnswerError",
     "redact",
     "redact_bytes",
     "register_secret",
@@ -151,3 +152,8 @@ class SourceDownError(FetchError):
     def __init__(self, url: str, attempt: int, status: int | None, reason: str):
         super().__init__(url, attempt, status, reason)
         self.message = redact(f"{reason}; not asked for {self.url}")
+
+
+class SuspectAnswerError(ScholarflowError):
+    """A source's answer was whole but not believable (an empty or sharply shorter works list), twice:
+    the author fails for this run and keeps every stored work."""

@@ -71,7 +71,9 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
             watch.author(key)
             try:
                 record, redirected = resolve_author(quote(clients), key)
-                inputs.append(fetch_author(quote(clients), record, redirected))
+                fetched = fetch_author(quote(clients), wh, record, redirected, run_id)
+                inputs.append(fetched)
+                errors += [{"author": key, "error": d, "kind": "suspect_listing"} for d in fetched.doubts]
                 watch.author_done(key, None)
             except ScholarflowError as exc:
                 log.error("author %s failed: %s", key, exc)

@@ -26,17 +26,18 @@ from prefect.utilities.annotations import quote
 from connectors.files import BATCH_RECORDS, iter_saved, parse_saved
 from connectors.landing import RawLanding, read_landed
 from connectors.openalex import openalex_author_key, orcid_key
-from core.errors import FetchError, InputFileError, UserError
+from core.errors import FetchError, InputFileError, SuspectAnswerError, UserError
 from core.settings import load_scoring_config
 from flows.wiring import Clients
 from transforms.assemble import (AuthorInput, Batch, arxiv_only_ids, assemble, attribute_authors, author_from_saved,
                                  derive_summary, inputs_from_landing, source_records,
                                  unchanged_summary, without_records)
-from transforms.authors import choose_author, require_live_author
+from transforms.authors import choose_author, listing_doubt, require_live_author
 from transforms.curation import work_constraints
 from transforms.dedupe import derive_works
 from transforms.embed import CachedEmbedder, make_embedder
 from transforms.links import MAX_BLOCK
+from transforms.metrics import listing_quality
 from transforms.normalize import normalize_orcid, normalize_person_name, openalex_short_id
 from transforms.scores import FORMULA_VERSION, ScoringInputs, score
 from transforms.staging import (Staged, concat_staged, latest_staged, referenced_ids, stage_reference_texts,
@@ -72,15 +73,35 @@ def resolve_author(clients: Clients, query: str) -> tuple[dict, str | None]:
 
 
 @task(name="fetch-author", cache_policy=NO_CACHE)
-def fetch_author(clients: Clients, record: dict, redirected: str | None) -> AuthorInput:
-    """Return the author's OpenAlex works and the arXiv entries of their name (landed raw first)."""
+def fetch_author(clients: Clients, warehouse: Warehouse, record: dict, redirected: str | None, run_id: str) -> AuthorInput:
+    """Return the author's OpenAlex works and the arXiv entries of their name (landed raw first), each listing checked.
+
+    An OpenAlex works list that is empty or sharply shorter than what is known of the author
+    (`listing_doubt`) is asked for again; not believed twice, the author fails for this run and
+    keeps every stored work. A believed list is complete: a work it no longer has leaves the
+    author's candidates. A doubtful arXiv answer adds what it has and removes nothing.
+    """
     log = get_run_logger()
     author_id = openalex_short_id(record["id"])
-    works = list(clients.openalex.iter_author_works(author_id))
+    known = warehouse.listed_records(author_id)
+    for asked in (1, 2):
+        works, announced = clients.openalex.list_author_works(author_id)
+        doubt = listing_doubt(len(works), announced, known["openalex"], record.get("works_count"))
+        if not doubt:
+            break
+        log.warning("%s: OpenAlex works list not believed (%s)%s", author_id, doubt, "; asking again" if asked == 1 else "")
+    _record_listing(warehouse, author_id, "openalex", run_id, len(works), max(known["openalex"], record.get("works_count") or 0), doubt)
+    if doubt:
+        raise SuspectAnswerError(f"{author_id}: OpenAlex's works list was not believed twice ({doubt}); "
+                                 f"the {known['openalex']} stored works are kept and it is asked again next run")
     log.info("%s: %d OpenAlex works", author_id, len(works))
     name = normalize_person_name(record.get("display_name"))
     entries = list(clients.arxiv.search_author(name)) if name else []
     log.info("%s: %d arXiv entries for the name %r (homonyms included)", author_id, len(entries), name)
+    arxiv_doubt = listing_doubt(len(entries), None, known["arxiv"], None) if name else None
+    _record_listing(warehouse, author_id, "arxiv", run_id, len(entries), known["arxiv"], arxiv_doubt)
+    if arxiv_doubt:
+        log.warning("%s: arXiv's answer for %r not believed (%s): nothing is removed", author_id, name, arxiv_doubt)
     return AuthorInput(
         author_id=author_id,
         display_name=name,
@@ -89,7 +110,16 @@ def fetch_author(clients: Clients, record: dict, redirected: str | None) -> Auth
         requested_id=redirected,
         openalex_works=works,
         arxiv_entries=entries,
+        listing_complete=True,
+        doubts=[f"arXiv's answer for {name!r} not believed ({arxiv_doubt}); the stored arXiv records are kept"] if arxiv_doubt else [],
     )
+
+
+def _record_listing(warehouse: Warehouse, author_id: str, source: str, run_id: str, listed: int, known: int,
+                    doubt: str | None) -> None:
+    listing = {"author_id": author_id, "source": source, "run_id": run_id, "checked_at": datetime.now(timezone.utc),
+               "listed": listed, "known": known, "verdict": "suspect" if doubt else "complete", "detail": doubt}
+    warehouse.record_listing(listing, listing_quality(pd.DataFrame([listing])))
 
 
 @task(name="fetch-reference-texts", cache_policy=NO_CACHE)

@@ -37,6 +37,10 @@ class AuthorInput:
     name_variants: list[str] = field(default_factory=list)
     openalex_works: list[dict] = field(default_factory=list)
     arxiv_entries: list[dict] = field(default_factory=list)
+    # True when openalex_works is the author's whole works list, checked and believed: a work it
+    # no longer has leaves the author's candidates. Never for a file ingest (a file may be partial).
+    listing_complete: bool = False
+    doubts: list[str] = field(default_factory=list)  # listings not believed in this run (kept, nothing removed)
 
 
 @dataclass
@@ -58,6 +62,7 @@ class Batch:
     staged: Staged
     reference_texts: pd.DataFrame | None = None  # texts of cited works, added by the run when fetched
     bare_author_ids: list[str] = field(default_factory=list)  # authors known only by id here (no record of theirs)
+    complete_listings: list[str] = field(default_factory=list)  # authors whose whole, believed works list this is
 
     @property
     def author_ids(self) -> list[str]:
@@ -212,6 +217,7 @@ def assemble(
         author_records=author_links,
         staged=staged,
         bare_author_ids=sorted(a.author_id for a in bare),
+        complete_listings=sorted(a.author_id for a in authors if a.listing_complete),
     )
 
 

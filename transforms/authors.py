@@ -9,7 +9,7 @@ from transforms.normalize import (
     clean_text, fold, name_match_score, normalize_orcid, normalize_person_name, openalex_short_id,
 )
 
-__all__ = ["candidate_summary", "choose_author", "require_live_author", "stage_authors", "AUTHOR_COLUMNS"]
+__all__ = ["candidate_summary", "choose_author", "require_live_author", "stage_authors", "listing_doubt", "AUTHOR_COLUMNS"]
 
 AUTHOR_COLUMNS = [
     "author_id", "display_name", "orcid", "affiliation", "institution_id", "requested_id",
@@ -17,6 +17,9 @@ AUTHOR_COLUMNS = [
 ]
 # A candidate this close to the query is a "close match"; two close matches are never guessed between.
 CLOSE_MATCH = 0.8
+# A works listing under half of what is known of the author (and at least this many short) is not believed.
+SHRINK_LIMIT = 0.5
+SHRINK_MIN_DROP = 3
 
 
 def candidate_summary(record: dict) -> dict:
@@ -97,3 +100,21 @@ def stage_authors(records: list[dict], requested: dict[str, str] | None = None) 
         authors[col] = authors[col].astype("Int64")
     identifiers = pd.DataFrame(idents, columns=["author_id", "scheme", "value"]).drop_duplicates(["scheme", "value"])
     return authors.reset_index(drop=True), identifiers.reset_index(drop=True)
+
+
+def listing_doubt(listed: int, announced: int | None, stored: int, works_count: int | None) -> str | None:
+    """Return why an author's works listing is not believed, or None when it is plausible.
+
+    `announced` is the count the answer itself gave (OpenAlex `meta.count`), `stored` how many of
+    the author's records earlier listings gave, `works_count` what the author's own record says.
+    An empty or sharply shorter list than what is known is a source's hiccup far more often than
+    an author losing half their papers overnight: believing it would take works off a page.
+    """
+    if announced is not None and listed < announced:
+        return f"it announced {announced} works but listed {listed}"
+    known = max(stored, works_count or 0)
+    if listed == 0 and known:
+        return f"it is empty, but {known} are known"
+    if known - listed >= SHRINK_MIN_DROP and listed < SHRINK_LIMIT * known:
+        return f"it lists {listed} works, under half of the {known} known"
+    return None

@@ -73,9 +73,26 @@ def author_citations_by_year(author_works: pd.DataFrame, citations_by_year: pd.D
     )
 
 
-def quality_checks(metrics: pd.DataFrame, authors: pd.DataFrame) -> pd.DataFrame:
-    """Return data_quality rows: broken invariants, and source-reported figures that disagree with ours."""
-    rows = []
+QUALITY_COLUMNS = ["author_id", "check_name", "severity", "ours", "reported", "detail"]
+
+
+def listing_quality(listings: pd.DataFrame | None) -> pd.DataFrame:
+    """Return a data_quality row for each author whose latest listing of a source was not believed."""
+    if listings is None or not len(listings):
+        return pd.DataFrame(columns=QUALITY_COLUMNS)
+    suspect = listings[listings["verdict"] == "suspect"]
+    return pd.DataFrame([{
+        "author_id": r["author_id"], "check_name": f"suspect_listing_{r['source']}", "severity": "warning",
+        "ours": None if pd.isna(r["known"]) else str(int(r["known"])), "reported": str(int(r["listed"])),
+        "detail": f"{r['source']} listing of run {r['run_id']} not believed ({r['detail']}); the stored works are kept "
+                  "and it is asked again next run",
+    } for r in suspect.to_dict("records")], columns=QUALITY_COLUMNS)
+
+
+def quality_checks(metrics: pd.DataFrame, authors: pd.DataFrame, listings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Return data_quality rows: broken invariants, source-reported figures that disagree with ours,
+    and listings not believed."""
+    rows = listing_quality(listings).to_dict("records")
     for m in metrics.to_dict("records"):
         aid = m["author_id"]
         if m["h_index"] > m["works_count"] or m["h_index"] ** 2 > m["cited_by_count"] or m["i10_index"] > m["works_count"]:
@@ -100,4 +117,4 @@ def quality_checks(metrics: pd.DataFrame, authors: pd.DataFrame) -> pd.DataFrame
                 "severity": "warning", "ours": str(int(m[ours_col])), "reported": str(int(rep)),
                 "detail": "OpenAlex summary_stats" + (" (impossible: breaks h <= works or h^2 <= citations)" if impossible else ""),
             })
-    return pd.DataFrame(rows, columns=["author_id", "check_name", "severity", "ours", "reported", "detail"])
+    return pd.DataFrame(rows, columns=QUALITY_COLUMNS)

@@ -45,6 +45,7 @@ class ScoringInputs:
     work_references: pd.DataFrame
     reference_texts: pd.DataFrame
     curation: pd.DataFrame
+    author_listings: pd.DataFrame | None = None  # the latest listing check per author and source
 
 
 @dataclass
@@ -176,7 +177,11 @@ def score(inputs: ScoringInputs, config: dict, computed_on: date, version: int, 
         row["verification_level"] = (
             "L3" if claim else "L2" if evidence["orcid_consistent"] > 0 else "L1" if evidence["openalex_id"] or len(g) else "L0")
         rows.append(row)
-    derived = pd.DataFrame(rows)
+    # Records with no author yet (an ingest without --author into a new warehouse) score no author.
+    derived = pd.DataFrame(rows) if rows else pd.DataFrame(columns=[
+        "author_id", "merged_into", "field", "cohort_field", "arxiv_category", "median_fwci", "fwci_works", "impact_pct",
+        "top10_share", "recent_works", *_author_novelty(empty), "trust_score", "trust_label", "trust_components",
+        "is_claimed", "claimed_by", "verification_level"])
     metrics = base.merge(derived, on="author_id")
 
     # Percentiles among tracked authors of the same field; then the blend.
@@ -208,7 +213,7 @@ def score(inputs: ScoringInputs, config: dict, computed_on: date, version: int, 
         author_topics=_topics(attributed, inputs.work_topics),
         author_collaborators=_coauthors(links),
         author_institutions=institutions,
-        data_quality=quality_checks(base, inputs.authors),
+        data_quality=quality_checks(base, inputs.authors, inputs.author_listings),
     )
 
 

@@ -502,6 +502,22 @@ COMMENT ON COLUMN work_metrics.novelty_cohort IS 'The cohort novelty_pct ranks i
 COMMENT ON COLUMN work_metrics.novelty_spread IS 'Shibayama et al. 2021: the 90th percentile of the pairwise cosine distances between the texts of the works it cites (0..2); high = it draws on distant literatures. NULL below novelty.min_cited_texts cited texts.';
 COMMENT ON COLUMN work_metrics.novelty_spread_basis IS 'How many cited works with text novelty_spread rests on.';
 
+CREATE TABLE IF NOT EXISTS author_listings (
+    author_id  VARCHAR NOT NULL,
+    source     VARCHAR NOT NULL,
+    run_id     VARCHAR NOT NULL,
+    checked_at TIMESTAMPTZ NOT NULL,
+    listed     BIGINT NOT NULL,
+    known      BIGINT,
+    verdict    VARCHAR NOT NULL,
+    detail     VARCHAR,
+    PRIMARY KEY (author_id, source)
+);
+COMMENT ON TABLE author_listings IS 'The latest listing of each author''s records per source (openalex: their works list; arxiv: the search of their name), and whether it was believed. A suspect listing (empty, or sharply shorter than what is known) removes nothing.';
+COMMENT ON COLUMN author_listings.listed IS 'Records the listing gave.';
+COMMENT ON COLUMN author_listings.known IS 'What was known before it: the records earlier listings gave, or the author''s works_count if larger (OpenAlex).';
+COMMENT ON COLUMN author_listings.verdict IS 'complete (believed: an OpenAlex work it no longer has leaves the author''s candidates) or suspect (kept nothing out; see detail).';
+
 CREATE TABLE IF NOT EXISTS data_quality (
     author_id  VARCHAR NOT NULL,
     check_name VARCHAR NOT NULL,

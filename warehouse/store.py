@@ -57,6 +57,8 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "work_aliases": ("alias_id",),
     "reference_texts": ("openalex_id",),
     "author_works": ("author_id", "work_id"),
+    "author_listings": ("author_id", "source"),
+    "data_quality": ("author_id", "check_name"),
 }
 # The published copy's storage format: DuckDB 1.4 and newer read it (1.5's CLI reads 64-68; 2.0 writes 69).
 PUBLISHED_STORAGE_VERSION = "v1.4.0"
@@ -390,11 +392,44 @@ class Warehouse:
             con.execute("INSERT INTO author_records BY NAME SELECT * FROM stg ON CONFLICT (author_id, record_key) "
                         "DO UPDATE SET last_run_id = excluded.last_run_id")
             self._unregister("stg")
+        changed += self._delist(batch.complete_listings, batch.author_records)
         before = {i["author_id"]: i for i in identities}
         moved = [i["author_id"] for i in self.identities(batch.author_ids) if before.get(i["author_id"]) != i]
         if moved:
             changed += list(self.candidate_records(moved)["record_key"])
         return sorted(set(changed))
+
+    def _delist(self, author_ids: list[str], listed: pd.DataFrame) -> list[str]:
+        """Take out of these authors' candidates the OpenAlex records their whole, believed works list no
+        longer has; return the records whose attribution that changes (all of those authors' candidates)."""
+        if not author_ids:
+            return []
+        self.con.register("stg_listed", listed[["author_id", "record_key"]])
+        try:
+            gone = self.con.execute("""
+                DELETE FROM author_records r WHERE via = 'openalex_works' AND author_id IN (SELECT UNNEST(?::VARCHAR[]))
+                  AND NOT EXISTS (SELECT 1 FROM stg_listed l WHERE l.author_id = r.author_id AND l.record_key = r.record_key)
+                RETURNING author_id, record_key""", [author_ids]).fetchall()
+        finally:
+            self._unregister("stg_listed")
+        if not gone:
+            return []
+        return [k for _, k in gone] + list(self.candidate_records(sorted({a for a, _ in gone}))["record_key"])
+
+    def listed_records(self, author_id: str) -> dict[str, int]:
+        """How many candidate records of the author earlier listings gave, per source ('openalex', 'arxiv')."""
+        got = dict(self.con.execute("SELECT via, count(*) FROM author_records WHERE author_id = ? GROUP BY via",
+                                    [author_id]).fetchall())
+        return {"openalex": got.get("openalex_works", 0), "arxiv": got.get("arxiv_name_search", 0)}
+
+    def record_listing(self, listing: dict, quality: pd.DataFrame) -> None:
+        """Keep an author's latest listing check for a source (author_listings) and its data_quality row now:
+        a failed author is scored by no pass of this run, and the page must still say why it is stale."""
+        with self.transaction() as con:
+            self._insert("author_listings", pd.DataFrame([listing]))
+            con.execute("DELETE FROM data_quality WHERE author_id = ? AND check_name = ?",
+                        [listing["author_id"], f"suspect_listing_{listing['source']}"])
+            self._insert("data_quality", quality)
 
     def mark_unchanged(self, records: pd.DataFrame, author_id: str | None, run_id: str, now: datetime) -> set[str]:
         """Mark as seen in this run the records (record_key, payload, response_id) stored exactly so
@@ -649,6 +684,7 @@ class Warehouse:
                                "LEFT JOIN work_identifiers i ON i.scheme = 'openalex' AND i.value = r.openalex_id "
                                "WHERE r.found ORDER BY r.openalex_id",
             # A decision about a work that has since merged into another applies to that one.
+            "author_listings": "SELECT * FROM author_listings",
             "curation": "SELECT c.* REPLACE (coalesce(a.work_id, c.work_id) AS work_id) FROM curation c "
                         "LEFT JOIN work_aliases a ON a.alias_id = c.work_id",
         }

@@ -25,7 +25,8 @@ def test_cursor_paging_select_and_truncated_authorships_refetched(http):
         responses.get(WORKS, json=body)
     responses.get(f"{WORKS}/W2", json=_work("W2", 130))
     connector = OpenAlexConnector(http, api_key="KEY", email="ops@example.org")
-    works = list(connector.iter_author_works("A5023888391"))
+    works, announced = connector.list_author_works("A5023888391")
+    assert announced == 3
     assert [w["id"][-2:] for w in works] == ["W1", "W2", "W3"]
     assert len(works[1]["authorships"]) == 130
     calls = [urlsplit(c.request.url) for c in responses.calls]

@@ -9,6 +9,7 @@ storm, Retry-After honoured, nothing retried that retrying can't mend. `make tes
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import shutil
 import subprocess
@@ -19,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core.errors import FetchError, RateLimitedError, SourceRejectedError, TransientFetchError
+from core.errors import RateLimitedError, ScholarflowError, SuspectAnswerError, SourceRejectedError, TransientFetchError
 from flows.refresh import backfill_author
 from tests.fault_server import FaultServer, content_digests
 
@@ -84,7 +85,7 @@ def _run(author: str = AUTHOR) -> tuple[dict | None, BaseException | None, float
     started = time.monotonic()
     try:
         return backfill_author(author), None, time.monotonic() - started
-    except FetchError as exc:
+    except ScholarflowError as exc:
         return None, exc, time.monotonic() - started
 
 
@@ -208,3 +209,100 @@ def test_a_key_the_server_echoes_is_found_nowhere_the_run_writes(clean, live, se
             assert hit == 0, (db.name, table, column)
         con.close()
     assert _grep(Path(_prefect_home), KEY.encode()) == []
+
+
+# -- answers that are whole but not believable --------------------------------------------------
+EMPTY_LIST = json.dumps({"meta": {"count": 0, "next_cursor": None}, "results": []}).encode()
+
+
+def _profile(home: Path) -> tuple[int, list[tuple]]:
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    works = con.execute("SELECT works_count FROM profile_card WHERE author_id = ?", [AUTHOR]).fetchone()[0]
+    quality = con.execute("SELECT check_name, ours, reported FROM data_quality WHERE author_id = ? "
+                          "AND check_name LIKE 'suspect%' ORDER BY 1", [AUTHOR]).fetchall()
+    con.close()
+    return works, quality
+
+
+def _data(digests: dict) -> dict:
+    return {t: d for t, d in digests.items() if t not in ("data_quality", "author_listings")}
+
+
+def test_an_empty_works_list_twice_fails_the_author_and_keeps_every_stored_work(clean, live, server):
+    shutil.copytree(clean["home"], live)
+    server.inject(WORKS, kind="body", body=EMPTY_LIST, times=9)
+    summary, error, _ = _run()
+    assert isinstance(error, SuspectAnswerError) and "\n" not in str(error)
+    con = duckdb.connect(str(live / "warehouse.duckdb"), read_only=True)
+    status, errors = con.execute("SELECT status, errors FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()
+    verdict = con.execute("SELECT verdict, listed, known FROM author_listings WHERE author_id = ? AND source = 'openalex'",
+                          [AUTHOR]).fetchone()
+    con.close()
+    assert status == "failed" and "not believed twice (it is empty, but 3 are known)" in errors
+    assert verdict == ("suspect", 0, 3)
+    assert server.count(WORKS) == 2 and len(server.requests) == 3  # the author, then the list asked twice, no more
+    assert _data(content_digests(live / "warehouse.duckdb")) == _data(clean["digests"])
+    works, quality = _profile(live)
+    assert works == 4 and quality == [("suspect_listing_openalex", "3", "0")]
+
+
+def test_an_empty_works_list_once_is_asked_again_and_the_run_equals_the_fault_free_one(clean, live, server):
+    server.inject(WORKS, kind="body", body=EMPTY_LIST)
+    summary, error, _ = _run()
+    assert error is None and summary["status"] == "succeeded"
+    assert len(server.requests) == clean["requests"] + 1
+    assert content_digests(live / "warehouse.duckdb") == clean["digests"]
+
+
+def test_a_list_shorter_than_it_announces_is_asked_again(clean, live, server):
+    page = json.loads(server.recorded(_works_target(server))[1])
+    page["results"] = page["results"][:1]
+    page["meta"]["next_cursor"] = None  # it says 3 and ends after 1
+    server.requests.clear()
+    server.inject(WORKS, kind="body", body=json.dumps(page).encode())
+    summary, error, _ = _run()
+    assert error is None and summary["status"] == "succeeded"
+    assert len(server.requests) == clean["requests"] + 1
+    assert content_digests(live / "warehouse.duckdb") == clean["digests"]
+
+
+def test_a_believed_list_that_no_longer_has_a_work_takes_it_off_the_page(clean, live, server):
+    shutil.copytree(clean["home"], live)
+    page = json.loads(server.recorded(_works_target(server))[1])
+    dropped = page["results"].pop()
+    page["meta"]["count"] = len(page["results"])
+    server.requests.clear()
+    server.inject(WORKS, kind="body", body=json.dumps(page).encode())
+    summary, error, _ = _run()
+    assert error is None and summary["status"] == "succeeded"
+    con = duckdb.connect(str(live / "warehouse.duckdb"), read_only=True)
+    titles = {r[0] for r in con.execute("SELECT title FROM profile_works WHERE author_id = ?", [AUTHOR]).fetchall()}
+    kept = con.execute("SELECT count(*) FROM source_records WHERE record_key = ?",
+                       ["openalex:" + dropped["id"].rsplit("/", 1)[-1]]).fetchone()[0]
+    con.close()
+    assert _profile(live) == (3, [])
+    assert dropped["title"] not in titles and kept == 1  # off the page; the record itself is kept
+
+
+def test_empty_arxiv_pages_in_a_row_remove_nothing_and_say_so(clean, live, server):
+    shutil.copytree(clean["home"], live)
+    con = duckdb.connect(str(clean["home"] / "warehouse.duckdb"), read_only=True)
+    arxiv_known = con.execute("SELECT count(*) FROM author_records WHERE author_id = ? AND via = 'arxiv_name_search'",
+                              [AUTHOR]).fetchone()[0]
+    con.close()
+    assert arxiv_known > 0
+    server.inject(ARXIV, kind="body", body=ARXIV_EMPTY_FEED, times=9)
+    summary, error, _ = _run()
+    assert error is None and summary["status"] == "partial"
+    assert server.count(ARXIV) == 3  # the empty first page is asked again twice, then believed as an answer
+    assert "arXiv's answer" in summary["errors"][0]["error"]
+    assert _data(content_digests(live / "warehouse.duckdb")) == _data(clean["digests"])
+    assert _profile(live) == (4, [("suspect_listing_arxiv", str(arxiv_known), "0")])
+
+
+def _works_target(server: FaultServer) -> str:
+    """The first page of the author's works list, as this server is asked for it."""
+    return (f"/openalex/works?filter=author.id:{AUTHOR}&select=id,doi,title,display_name,publication_year,publication_date,"
+            "ids,type,primary_location,locations,authorships,is_authors_truncated,cited_by_count,counts_by_year,fwci,"
+            "citation_normalized_percentile,primary_topic,topics,referenced_works,abstract_inverted_index,updated_date,"
+            "biblio&per_page=100&cursor=*")
