@@ -16,9 +16,9 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from core.errors import ScholarflowError, UserError
 from core.settings import Settings
@@ -54,13 +54,22 @@ def _root(version: bool = typer.Option(False, "--version", callback=_show_versio
     _options["verbose"] = verbose
 
 
+# Text from data ("[18F]FDG …", "[Re] …", a column named "[/x]") is never read as rich markup or
+# emoji codes: both consoles have them off, and emphasis is given as styled Text (`_bold`).
 def _out() -> Console:
     # Made per call, so output follows whatever sys.stdout is now (tests swap it).
-    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 140, soft_wrap=True)
+    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 140, soft_wrap=True,
+                   markup=False, emoji=False, highlight=False)
 
 
 def _err() -> Console:
-    return Console(file=sys.stderr, width=None if sys.stderr.isatty() else 200, soft_wrap=True)
+    return Console(file=sys.stderr, width=None if sys.stderr.isatty() else 200, soft_wrap=True,
+                   markup=False, emoji=False, highlight=False)
+
+
+def _bold(head: str, rest: str = "", style: str = "bold") -> Text:
+    """`head` emphasised, then `rest`: both plain text, whatever brackets they hold."""
+    return Text.assemble((head, style), rest)
 
 WarehouseOpt = typer.Option(None, "--warehouse", help="Published warehouse path (default $SCHOLARFLOW_HOME/warehouse.duckdb).")
 OfflineOpt = typer.Option(False, "--offline-sample", help="Answer every request from the bundled sample instead of the network.")
@@ -85,7 +94,7 @@ class _TerminalWatcher:
 
     def __init__(self, label: str):
         self.label = label
-        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                             console=_err(), transient=True)
         self.run = self.bar.add_task(label, total=None)
         self.pages = None
@@ -214,7 +223,7 @@ def _print_summary(summary: dict) -> None:
             table.add_row(key.replace("_", " "), str(summary[key]))
     _out().print(table)
     for e in summary.get("errors", []):
-        _err().print(f"[red]author {e['author']} failed:[/red] {e['error']}")
+        _err().print(_bold(f"author {e['author']} failed:", f" {e['error']}", "red"))
 
 
 def _print_profile(settings: Settings, author: str, limit: int = 50, as_json: bool = False) -> None:
@@ -245,7 +254,8 @@ def _print_profile(settings: Settings, author: str, limit: int = 50, as_json: bo
         table.add_row(
             w["work_type"], _num(w["publication_year"]), _num(w["venue"]), _num(w["category_short"]),
             "not known" if w["published_on"] is None else str(w["published_on"])[:10],
-            "Code" if w["has_code"] else "", f"[bold]{w['title']}[/bold]\n{w['authors_display'] or ''}", str(w["cited_by_count"]),
+            "Code" if w["has_code"] else "", _bold(w["title"] or "untitled", f"\n{w['authors_display'] or ''}"),
+            str(w["cited_by_count"]),
         )
     _out().print(table)
 
@@ -394,7 +404,7 @@ def serve(cron: str = typer.Option("0 3 * * *", help="When the nightly refresh r
 
     from flows.deploy import nightly_deployment
 
-    _err().print(f"serving the nightly deployment ({cron} UTC) on {where}; Ctrl-C stops", markup=False, highlight=False)
+    _err().print(f"serving the nightly deployment ({cron} UTC) on {where}; Ctrl-C stops")
     prefect_serve(nightly_deployment(cron=cron, offline_sample=offline_sample), print_starting_message=False)
 
 
@@ -424,11 +434,11 @@ def _print_explanation(settings: Settings, author: str) -> None:
 
     e = explain(settings.warehouse, author)
     m, cfg, out = e["metrics"], e["config"], _out()
-    out.print(f"[bold]{e['display_name']}[/bold] ({e['author_id']}): scoring version {m['scoring_version']}, "
-              f"computed {str(m['computed_on'])[:10]}")
+    out.print(_bold(e["display_name"], f" ({e['author_id']}): scoring version {m['scoring_version']}, "
+              f"computed {str(m['computed_on'])[:10]}"))
     h, n, c, i10 = m["h_index"], m["works_count"], m["cited_by_count"], m["i10_index"]
     ok = lambda b: "holds" if b else "BROKEN"  # noqa: E731
-    out.print(f"\n[bold]Citations[/bold] (ours: {n} attributed distinct works; a paper's versions count once)")
+    out.print(_bold("\nCitations", f" (ours: {n} attributed distinct works; a paper's versions count once)"))
     out.print(f"  citations {c}, h-index {h}, i10 {i10}; h <= works ({h} <= {n}) {ok(h <= n)}, "
               f"h^2 <= citations ({h * h} <= {c}) {ok(h * h <= c)}, i10 <= works {ok(i10 <= n)}")
     out.print(f"  median FWCI {_num(m['median_fwci'], 2)} over {m['fwci_works']} works; "
@@ -441,17 +451,17 @@ def _print_explanation(settings: Settings, author: str) -> None:
         out.print(t)
 
     comps = json.loads(m["profile_components"])
-    out.print(f"\n[bold]Profile score {_num(m['profile_score'])}[/bold] = sum(weight x percentile) / sum(weights of the known "
-              f"components)   (field cohort: {_num(m['field_cohort_size'])} tracked authors)")
+    out.print(_bold(f"\nProfile score {_num(m['profile_score'])}", " = sum(weight x percentile) / sum(weights of the known "
+                    f"components)   (field cohort: {_num(m['field_cohort_size'])} tracked authors)"))
     t = Table("component", "percentile", "weight", "weight used", "points")
     for name, comp in comps.items():
         pts = comp["percentile"] * comp["used_weight"] if comp["percentile"] is not None else None
         t.add_row(name, _num(comp["percentile"]), _num(comp["weight"], 2), _num(comp["used_weight"], 3), _num(pts))
     out.print(t)
 
-    out.print(f"\n[bold]Novelty {_num(m['novelty_pct'], 1, '%')}[/bold]: mean Novelty % of {m['novelty_works']} works, "
-              f"each ranked among the works and cited works of its field (same year, else 5 years, else any year); "
-              f"{m['novelty_note']}")
+    out.print(_bold(f"\nNovelty {_num(m['novelty_pct'], 1, '%')}", f": mean Novelty % of {m['novelty_works']} works, "
+                    f"each ranked among the works and cited works of its field (same year, else 5 years, else any year); "
+                    f"{m['novelty_note']}"))
     t = Table("work", "year", "field", "method", "earlier texts", "novelty", "percentile", "cohort", "spread")
     for w in e["works"].to_dict("records"):
         t.add_row((w["title"] or "")[:60], _num(w["publication_year"]), _num(w["field"]), w["novelty_method"] or "not scored",
@@ -461,8 +471,8 @@ def _print_explanation(settings: Settings, author: str) -> None:
 
     trust = json.loads(m["trust_components"])
     weights = cfg.get("trust", {})
-    out.print(f"\n[bold]Trust {_num(m['trust_score'])} ({m['trust_label']})[/bold], verification {m['verification_level']}"
-              f"{', claimed by ' + m['claimed_by'] if m['is_claimed'] else ', unclaimed'}")
+    out.print(_bold(f"\nTrust {_num(m['trust_score'])} ({m['trust_label']})", f", verification {m['verification_level']}"
+                    f"{', claimed by ' + m['claimed_by'] if m['is_claimed'] else ', unclaimed'}"))
     t = Table("evidence", "value 0..1", "weight", "points")
     for name, value in trust.items():
         t.add_row(name, _num(value, 3), _num(weights.get(name)), _num(value * weights.get(name, 0)))
@@ -479,27 +489,27 @@ def explain_work(work: str = typer.Argument(..., help="A work id, an id merged i
 
     e = read_work(_settings(warehouse).warehouse, _work_refs(work))
     w, out = e["work"], _out()
-    out.print(f"[bold]{escape(w['title'] or 'untitled')}[/bold] ({w['work_id']}): {w['work_type']}, "
-              f"{_num(w['publication_year'])}, {escape(_num(w['venue']))}; {w['cited_by_count']} citations; "
-              f"{w['record_count']} record(s)")
+    out.print(_bold(w["title"] or "untitled", f" ({w['work_id']}): {w['work_type']}, "
+                    f"{_num(w['publication_year'])}, {_num(w['venue'])}; {w['cited_by_count']} citations; "
+                    f"{w['record_count']} record(s)"))
     t = Table("record", "source", "type", "year", "DOI", "citations", "joined by", "title", title="records", title_justify="left")
     for r in records(e["records"]):
         t.add_row(r["record_key"], r["source"], _num(r["type"]), _num(r["year"]), _num(r["doi"]), _num(r["cited_by_count"]),
-                  r["link_rule"] or "first record", escape(r["title"] or ""))
+                  r["link_rule"] or "first record", r["title"] or "")
     out.print(t)
     if len(e["links"]):
         t = Table("records", "rule", "score", "evidence", title="why they are one work", title_justify="left")
         for link in records(e["links"]):
             evidence = json.loads(link["evidence"])
             t.add_row(f"{link['record_a']}\n{link['record_b']}", link["rule"], f"{link['score']:.2f}",
-                      escape("; ".join(f"{k}: {v}" for k, v in sorted(evidence.items()))))
+                      "; ".join(f"{k}: {v}" for k, v in sorted(evidence.items())))
         out.print(t)
     else:
         out.print("one record: nothing was merged into it")
     for a in records(e["aliases"]):
         out.print(f"also known as {a['alias_id']} (merged into this work in run {a['run_id']})")
     for c in records(e["curation"]):
-        out.print(escape(f"curation {str(c['curated_at'])[:19]}: {c['action']} for {c['author_id']} by {c['curated_by']} ({c['reason']})"))
+        out.print(f"curation {str(c['curated_at'])[:19]}: {c['action']} for {c['author_id']} by {c['curated_by']} ({c['reason']})")
 
 
 @app.command()
@@ -672,8 +682,8 @@ def curate_list(warehouse: Optional[Path] = WarehouseOpt, as_json: bool = JsonOp
     table = Table("when", "action", "author", "work / other author", "records", "by", "why")
     for r in records(rows):
         table.add_row(str(r["curated_at"])[:19], r["action"].replace("_", "-"), r["author_id"],
-                      r["work_id"] or r["other_author_id"] or "", escape(", ".join(r["record_keys"] or [])),
-                      escape(r["curated_by"]), escape(r["reason"]))
+                      r["work_id"] or r["other_author_id"] or "", ", ".join(r["record_keys"] or []),
+                      r["curated_by"], r["reason"])
     _out().print(table)
 
 
@@ -748,7 +758,7 @@ def docs(out: Path = typer.Option(Path("docs/schema.md"), "--out", help="Where t
 
 
 def _fail(message: str, code: int) -> None:
-    _err().print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    _err().print(f"error: {message}")
     sys.exit(code)
 
 

@@ -381,3 +381,29 @@ def test_a_terminal_gets_progress_bars_of_authors_and_pages(tmp_path):
     assert proc.returncode == 0, text
     assert "backfill: authors" in text and "A5000000002: pages" in text and "━" in text
     assert quiet(text) and b"succeeded" in out
+
+
+BRACKETS = "[18F]FDG [red]uptake[/red] in [/x] mice [link=https://evil.example]here[/link] :smile:"
+
+
+def test_text_from_data_is_never_read_as_markup(published, tmp_path, monkeypatch, capsys):
+    """Brackets are real in titles ("[18F]FDG …", "[Re] …"): sql, profile, explain and explain work print them as they are."""
+    import json
+
+    work = {"id": "https://openalex.org/W5000000777", "title": BRACKETS, "display_name": BRACKETS, "type": "article",
+            "publication_year": 2024, "publication_date": "2024-02-01", "cited_by_count": 1, "referenced_works": [],
+            "authorships": [{"author": {"id": "https://openalex.org/A5000000002", "display_name": "Łucja Wróblewska"},
+                             "raw_author_name": "Łucja Wróblewska", "institutions": []}]}
+    (tmp_path / "brackets.json").write_text(json.dumps(work))
+    code, _, err = run(monkeypatch, capsys, "ingest", "brackets.json", "--author", "A5000000002")
+    assert code == 0, err
+    for args in (["sql", "SELECT '[/x]' AS v, '[red]r[/red]' AS \"[/oops]\", '[link=https://x]l' AS w"],
+                 ["profile", "A5000000002"], ["profile", "A5000000002", "--explain"], ["explain", "work", "W5000000777"]):
+        code, out, err = run(monkeypatch, capsys, *args)
+        assert code == 0 and "Traceback" not in err and "MarkupError" not in err, (args, err)
+        assert "\x1b[" not in out  # no colour from a value
+        if args[0] == "sql":
+            assert "[/x]" in out and "[red]r[/red]" in out and "[/oops]" in out and "[link=https://x]l" in out
+        else:
+            # (a table may fold the title over lines: each bracketed piece is there as sent)
+            assert all(p in out for p in ("[18F]FDG", "[red]", "[/x]", "[link=")) and "😄" not in out, out
