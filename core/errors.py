@@ -18,6 +18,7 @@ __all__ = [
     "SourceRejectedError",
     "SourceDownError",
     "SuspectAnswerError",
+    "RunStopped",
     "redact",
     "redact_bytes",
     "register_secret",
@@ -157,3 +158,16 @@ class SourceDownError(FetchError):
 class SuspectAnswerError(ScholarflowError):
     """A source's answer was whole but not believable (an empty or sharply shorter works list), twice:
     the author fails for this run and keeps every stored work."""
+
+
+class RunStopped(ScholarflowError):
+    """The process was told to stop (SIGTERM, SIGINT) during a run: the run is recorded as cancelled and
+    nothing is published. Exits 128 + the signal's number, as a process killed by it would."""
+
+    def __init__(self, message: str, signum: int = 15):
+        super().__init__(message)
+        self.signum = signum
+        self.exit_code = 128 + signum
+
+    def __reduce__(self):
+        return (self.__class__, (self.message, self.signum))

@@ -17,7 +17,7 @@ from prefect.utilities.annotations import quote  # clients and records reach a t
 
 from flows.progress import watcher
 from flows.steps import (fetch_arxiv_counterparts, fetch_author, fetch_reference_texts, load_and_publish, new_run_id,
-                         resolve_author, restore_records)
+                         resolve_author, restore_records, stop_guard)
 from core.errors import ScholarflowError
 from core.settings import SAMPLE_DIR, Settings
 from flows.wiring import make_clients
@@ -64,32 +64,33 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
     clients = make_clients(settings, run_id, replay_dir=SAMPLE_DIR if offline_sample else None, on_landed=watch.page)
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
         wh.start_run(run_id, flow_name, triggered_by, started, len(author_keys))
-        restored = restore_records(wh, settings.raw_dir, run_id, started) if wh.needs_records() else {}
-        inputs, errors, failures = [], [], []
-        watch.authors(len(author_keys))
-        for key in author_keys:
-            watch.author(key)
-            try:
-                record, redirected = resolve_author(quote(clients), key)
-                fetched = fetch_author(quote(clients), wh, record, redirected, run_id)
-                inputs.append(fetched)
-                errors += [{"author": key, "error": d, "kind": "suspect_listing"} for d in fetched.doubts]
-                watch.author_done(key, None)
-            except ScholarflowError as exc:
-                log.error("author %s failed: %s", key, exc)
-                watch.author_done(key, str(exc))
-                errors.append({"author": key, "error": str(exc), "kind": type(exc).__name__})
-                failures.append(exc)
-                if stop_on_error:
-                    break
-        references = fetch_reference_texts(quote(clients), wh, quote(inputs), started.date(), errors) if inputs else None
-        counterparts = fetch_arxiv_counterparts(quote(clients), wh, quote(inputs), errors) if inputs else []
-        wh.load_raw_index(clients.landing.index_rows())
-        counts = {"authors_failed": len(failures), "requests_made": clients.http.requests_made,
-                  "records_fetched": sum(len(a.openalex_works) + len(a.arxiv_entries) for a in inputs), **restored}
-        status = "failed" if failures and not inputs else "partial" if errors else "succeeded"
-        status = load_and_publish(wh, run_id, started, status, counts, errors, inputs, extra_openalex_works=counterparts,
-                                  reference_texts=references)
+        with stop_guard(wh, run_id):  # a stop while fetching cancels the run too
+            restored = restore_records(wh, settings.raw_dir, run_id, started) if wh.needs_records() else {}
+            inputs, errors, failures = [], [], []
+            watch.authors(len(author_keys))
+            for key in author_keys:
+                watch.author(key)
+                try:
+                    record, redirected = resolve_author(quote(clients), key)
+                    fetched = fetch_author(quote(clients), wh, record, redirected, run_id)
+                    inputs.append(fetched)
+                    errors += [{"author": key, "error": d, "kind": "suspect_listing"} for d in fetched.doubts]
+                    watch.author_done(key, None)
+                except ScholarflowError as exc:
+                    log.error("author %s failed: %s", key, exc)
+                    watch.author_done(key, str(exc))
+                    errors.append({"author": key, "error": str(exc), "kind": type(exc).__name__})
+                    failures.append(exc)
+                    if stop_on_error:
+                        break
+            references = fetch_reference_texts(quote(clients), wh, quote(inputs), started.date(), errors) if inputs else None
+            counterparts = fetch_arxiv_counterparts(quote(clients), wh, quote(inputs), errors) if inputs else []
+            wh.load_raw_index(clients.landing.index_rows())
+            counts = {"authors_failed": len(failures), "requests_made": clients.http.requests_made,
+                      "records_fetched": sum(len(a.openalex_works) + len(a.arxiv_entries) for a in inputs), **restored}
+            status = "failed" if failures and not inputs else "partial" if errors else "succeeded"
+            status = load_and_publish(wh, run_id, started, status, counts, errors, inputs, extra_openalex_works=counterparts,
+                                      reference_texts=references)
     summary = {"run_id": run_id, "status": status, "authors_requested": len(author_keys), "errors": errors,
                "warehouse": str(settings.warehouse), **counts}
     create_markdown_artifact(markdown=summary_markdown(summary), key="scholarflow-run-summary",

@@ -10,6 +10,8 @@ most of an ingest's time (71 of 112 s for 2,000 works). Quoted, they reach the t
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -21,12 +23,13 @@ from typing import Iterator
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import TerminationSignal
 from prefect.utilities.annotations import quote
 
 from connectors.files import BATCH_RECORDS, iter_saved, parse_saved
 from connectors.landing import RawLanding, read_landed
 from connectors.openalex import openalex_author_key, orcid_key
-from core.errors import FetchError, InputFileError, SuspectAnswerError, UserError
+from core.errors import FetchError, InputFileError, RunStopped, SuspectAnswerError, UserError
 from core.settings import load_scoring_config
 from flows.wiring import Clients
 from transforms.assemble import (AuthorInput, Batch, arxiv_only_ids, assemble, attribute_authors, author_from_saved,
@@ -46,7 +49,7 @@ from warehouse import LoadResult, Warehouse
 
 __all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_texts", "fetch_arxiv_counterparts",
            "transform_run", "store_and_derive", "rederive", "restore_records", "load_run", "store_files", "load_files", "load_counts", "score_warehouse",
-           "publish_warehouse", "recorded_run", "timed", "load_and_publish"]
+           "publish_warehouse", "recorded_run", "stop_guard", "timed", "load_and_publish"]
 
 
 def new_run_id(started: datetime) -> str:
@@ -320,6 +323,7 @@ def score_warehouse(warehouse: Warehouse, today: date, config: dict | None = Non
     active = warehouse.active_scoring()
     cfg = config or (active[1] if active else load_scoring_config())
     version = warehouse.scoring_version_for(cfg, FORMULA_VERSION, datetime.now(timezone.utc), note)
+    get_run_logger().info("scoring with scoring version %d", version["scoring_version"])
     embedder = make_embedder(cfg["novelty"]["embedder"])
     # A text-stable embedder's vectors are kept: only texts never seen before are embedded.
     cached = CachedEmbedder(embedder, warehouse.text_vectors(embedder.version)) if getattr(embedder, "text_stable", False) else None
@@ -339,25 +343,70 @@ def publish_warehouse(warehouse: Warehouse) -> str:
 
 
 @contextmanager
+def stop_guard(warehouse: Warehouse, run_id: str) -> Iterator[list[int]]:
+    """Turn a SIGTERM or SIGINT during the block into `RunStopped`, after recording the run as cancelled.
+
+    Nothing is published: the published copy stays as the last finished run left it, and the
+    working warehouse keeps only what committed (a load is one transaction; an unscored one is
+    scored by the next run). The handlers chain to the ones before them (Prefect's, Python's)
+    so the block unwinds as it would have; a signal is noticed even when DuckDB reports it as
+    an interrupted query. Yields the signals received so far (the block must not finish the run once one came).
+    """
+    received: list[int] = []
+    previous = {}
+
+    def noted(signum, frame):
+        received.append(signum)
+        before = previous.get(signum)
+        if callable(before):
+            before(signum, frame)
+        elif before != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, noted)
+    try:
+        yield received
+    except RunStopped:
+        raise
+    except BaseException as exc:
+        if not received and not isinstance(exc, (KeyboardInterrupt, TerminationSignal)):
+            raise
+        signum = received[0] if received else signal.SIGTERM if isinstance(exc, TerminationSignal) else signal.SIGINT
+        name = signal.Signals(signum).name
+        warehouse.finish_run(run_id, "cancelled", datetime.now(timezone.utc), {},
+                             [{"author": "*", "error": f"stopped by {name}", "kind": "signal"}])
+        raise RunStopped(f"stopped by {name}: run {run_id} recorded as cancelled; nothing was published "
+                         "(the published warehouse is as the last finished run left it)", signum) from None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
 def recorded_run(warehouse: Warehouse, run_id: str, run: dict, kind: str) -> Iterator[dict]:
     """Finish the run in `runs` and publish when the block ends, whatever happens.
 
     `run` holds status, counts and errors; a failure in the block marks it failed with an
     error of `kind` and is raised again after the record is written. Bad input (a UserError,
     such as a malformed file to ingest) was refused, not run: the run's row is removed and
-    nothing is published.
+    nothing is published. A stop signal cancels the run unpublished (`stop_guard`).
     """
-    try:
-        yield run
-    except UserError:
-        warehouse.forget_run(run_id)
-        raise
-    except BaseException as exc:  # an interrupt too: its load rolled back, and the run must not read "succeeded"
-        run["status"] = "failed"
-        run["errors"].append({"author": "*", "error": f"{type(exc).__name__}: {exc}", "kind": kind})
+    with stop_guard(warehouse, run_id) as stopping:
+        try:
+            yield run
+        except UserError:
+            warehouse.forget_run(run_id)
+            raise
+        except Exception as exc:  # its load rolled back; the run must not read "succeeded"
+            if stopping:  # DuckDB reports a signal as an interrupted query: a stop, not a failure
+                raise
+            run["status"] = "failed"
+            run["errors"].append({"author": "*", "error": f"{type(exc).__name__}: {exc}", "kind": kind})
+            _finish_run(warehouse, run_id, run)
+            raise
         _finish_run(warehouse, run_id, run)
-        raise
-    _finish_run(warehouse, run_id, run)
 
 
 def _finish_run(warehouse: Warehouse, run_id: str, run: dict) -> None:

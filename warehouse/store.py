@@ -255,6 +255,11 @@ class Warehouse:
 
     # -- run bookkeeping -----------------------------------------------------------------
     def start_run(self, run_id: str, flow_name: str, triggered_by: str, started_at: datetime, authors_requested: int) -> None:
+        """Record a run as running; any run still 'running' here is a dead process's (one writer at a time) and is marked failed."""
+        self.con.execute(
+            "UPDATE runs SET status = 'failed', finished_at = ?, errors = ? WHERE status = 'running'",
+            [started_at, json.dumps([{"author": "*", "error": "its process ended before the run finished (killed, "
+                                      "or the machine stopped); marked failed by the next run", "kind": "died"}])])
         self.con.execute(
             "INSERT INTO runs (run_id, flow_name, triggered_by, started_at, status, authors_requested) VALUES (?, ?, ?, ?, 'running', ?)",
             [run_id, flow_name, triggered_by, started_at, authors_requested],

@@ -12,6 +12,7 @@ import gzip
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ import pytest
 
 from core.errors import RateLimitedError, ScholarflowError, SuspectAnswerError, SourceRejectedError, TransientFetchError
 from flows.refresh import backfill_author
+from tests.conftest import realdata
 from tests.fault_server import FaultServer, content_digests
 
 pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.faults]
@@ -306,3 +308,57 @@ def _works_target(server: FaultServer) -> str:
             "ids,type,primary_location,locations,authorships,is_authors_truncated,cited_by_count,counts_by_year,fwci,"
             "citation_normalized_percentile,primary_topic,topics,referenced_works,abstract_inverted_index,updated_date,"
             "biblio&per_page=100&cursor=*")
+
+
+# -- stopped by a signal --------------------------------------------------------------------------
+SCHOLARFLOW = str(Path(sys.executable).with_name("scholarflow"))
+
+
+def _ingest(saved: Path, home: Path, stop_at: str | None = None) -> tuple[int, str, float]:
+    """Run `scholarflow -v ingest` of `saved` into `home`; with `stop_at`, SIGTERM it when that log line appears.
+    Returns (exit code, stderr, seconds from the signal to the exit)."""
+    proc = subprocess.Popen([SCHOLARFLOW, "-v", "ingest", str(saved), "--author", "A5074832503"],
+                            env={**os.environ, "PREFECT_LOGGING_LEVEL": "INFO", "SCHOLARFLOW_HOME": str(home)},
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines, stopped = [], None
+    for text in proc.stderr:
+        lines.append(text)
+        if stop_at and stopped is None and stop_at in text:
+            proc.send_signal(signal.SIGTERM)
+            stopped = time.monotonic()
+    code = proc.wait(timeout=120)
+    return code, "".join(lines), (time.monotonic() - stopped) if stopped else 0.0
+
+
+@pytest.fixture(scope="module")
+def real_lists(tmp_path_factory):
+    """The 24 real idb_2026 works lists as one JSON Lines file (744 works: a load and a scoring pass of
+    seconds), and the digests of an uninterrupted ingest of it."""
+    folder = realdata("openalex/idb_2026")
+    root = tmp_path_factory.mktemp("real-lists")
+    saved = root / "idb.jsonl"
+    with saved.open("w") as out:
+        for listing in sorted(folder.glob("openalex_works_author_*.json")):
+            for work in json.loads(listing.read_bytes())["results"]:
+                out.write(json.dumps(work) + "\n")
+    code, err, _ = _ingest(saved, root / "data")
+    assert code == 0, err[-2000:]
+    return saved, content_digests(root / "data" / "warehouse.duckdb")
+
+
+@pytest.mark.parametrize("step, line", [("load", "records stored"), ("score", "scoring with scoring version")])
+def test_sigterm_cancels_the_run_publishes_nothing_and_the_next_run_converges(step, line, real_lists, tmp_path):
+    """SIGTERM when the step's log line appears: one line, exit 143 within seconds, the run cancelled, nothing
+    published; the same ingest run again equals an uninterrupted one."""
+    saved, clean = real_lists
+    home = tmp_path / "data"
+    code, err, seconds = _ingest(saved, home, stop_at=line)
+    assert code == 143 and seconds < 10, err[-2000:]
+    said = [t for t in err.splitlines() if t.startswith("error:")]
+    assert len(said) == 1 and "stopped by SIGTERM" in said[0] and "nothing was published" in said[0]
+    assert not (home / "warehouse.duckdb").exists()  # a first run stopped: nothing was ever published
+    con = duckdb.connect(str(home / ".warehouse.work.duckdb"), read_only=True)
+    assert con.execute("SELECT status FROM runs").fetchall() == [("cancelled",)]
+    con.close()
+    assert _ingest(saved, home)[0] == 0  # the next run finishes what the stopped one left
+    assert content_digests(home / "warehouse.duckdb") == clean
