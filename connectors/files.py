@@ -21,11 +21,20 @@ from connectors.openalex import openalex_author_key
 from core import jsonio
 from core.errors import InputFileError, UserError
 
-__all__ = ["SavedPayload", "read_saved", "parse_saved", "check_inputs", "check_file", "iter_saved", "BATCH_RECORDS"]
+__all__ = ["SavedPayload", "read_saved", "parse_saved", "check_inputs", "check_file", "iter_saved", "BATCH_RECORDS",
+           "MAX_INPUT_BYTES", "MAX_RECORD_BYTES", "MAX_RECORDS", "MAX_GZIP_RATIO"]
 
 _MAX_BYTES = 512 * 1024 * 1024  # a file read whole (a JSON document or a feed); JSON Lines are streamed
 BATCH_RECORDS = 2000  # records per chunk of a streamed JSON Lines file
 _READ = 1 << 20
+# Input limits, checked while a file is read, so a hostile one costs at most the cap (README "Reliability").
+MAX_INPUT_BYTES = 64 * 2**30  # decompressed bytes of one file (100,000 real-shaped works are ~1.5 GB)
+MAX_RECORD_BYTES = 64 * 2**20  # one JSON Lines line (a real work is ~15 KB; the largest seen ~2 MB)
+MAX_RECORDS = 20_000_000  # records in one file
+# Real JSON gzips 5-15x; past this ratio (once 8 MiB are out) a file is a decompression bomb, not records.
+MAX_GZIP_RATIO = 200
+_RATIO_AFTER = 8 * 2**20
+_SHOWN_BAD_LINES = 10
 
 
 @dataclass
@@ -37,6 +46,7 @@ class SavedPayload:
     openalex_works: list[dict] = field(default_factory=list)
     openalex_authors: list[dict] = field(default_factory=list)
     arxiv_entries: list[dict] = field(default_factory=list)
+    bad_lines: list[dict] = field(default_factory=list)  # with skip_bad_lines: line, error, text of each refused line
 
 
 def _entity_kind(obj: dict) -> str | None:
@@ -187,7 +197,7 @@ class _Tee(io.RawIOBase):
     """A file read through, every byte also written to `sink` (the raw landing) as it is read."""
 
     def __init__(self, fh: BinaryIO, sink: Sink | None):
-        self.fh, self.sink = fh, sink
+        self.fh, self.sink, self.read_bytes = fh, sink, 0
 
     def readable(self) -> bool:
         return True
@@ -197,26 +207,52 @@ class _Tee(io.RawIOBase):
         if self.sink is not None and data:
             self.sink.write(data)
         buffer[: len(data)] = data
+        self.read_bytes += len(data)
         return len(data)
 
 
-def iter_saved(path: str | Path, sink: Sink | None = None, batch: int = BATCH_RECORDS) -> Iterator[SavedPayload]:
+class _Capped(io.RawIOBase):
+    """A decompressed stream that refuses to go past MAX_INPUT_BYTES, or past MAX_GZIP_RATIO x what it read."""
+
+    def __init__(self, stream: BinaryIO, tee: _Tee, label: str):
+        self.stream, self.tee, self.label, self.out = stream, tee, label, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.stream.read(len(buffer))
+        self.out += len(data)
+        if self.out > MAX_INPUT_BYTES:
+            raise InputFileError(self.label, f"decompresses to over {MAX_INPUT_BYTES // 2**30} GiB (the cap); split it")
+        if self.out > _RATIO_AFTER and self.out > MAX_GZIP_RATIO * max(self.tee.read_bytes, 1):
+            raise InputFileError(self.label, f"decompresses over {MAX_GZIP_RATIO}x ({self.tee.read_bytes:,} bytes gave "
+                                             f"{self.out:,}): a decompression bomb, not records; refused")
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def iter_saved(path: str | Path, sink: Sink | None = None, batch: int = BATCH_RECORDS,
+               skip_bad_lines: bool = False) -> Iterator[SavedPayload]:
     """Yield a saved file's records, reading it once: JSON Lines in chunks of `batch` records, any other kind whole.
 
     Every byte of the file is written to `sink` as it is read (the raw landing), so the file is
-    landed and parsed in one pass. A bad line raises InputFileError naming the file and the line,
-    after the chunks before it were yielded: the caller loads them in a transaction it rolls back.
+    landed and parsed in one pass. The input limits are checked as it is read. A bad JSON Lines
+    line raises InputFileError naming the file and every bad line (the rest is scanned, not
+    loaded), after the chunks before it were yielded: the caller loads them in a transaction it
+    rolls back. With `skip_bad_lines` the bad lines ride along in each chunk's `bad_lines` instead.
     """
     p = Path(path)
     check_file(p)
     label = str(p)
     try:
         with p.open("rb") as raw:
-            tee = io.BufferedReader(_Tee(raw, sink), _READ)
-            gz = tee.peek(2)[:2] == b"\x1f\x8b"
-            stream = io.BufferedReader(gzip.GzipFile(fileobj=tee), _READ) if gz else tee
-            yield from _chunks(label, stream, batch)
-            while tee.read(_READ):  # land the rest (bytes after a gzip member, say)
+            tee = _Tee(raw, sink)
+            buffered = io.BufferedReader(tee, _READ)
+            gz = buffered.peek(2)[:2] == b"\x1f\x8b"
+            stream = io.BufferedReader(_Capped(gzip.GzipFile(fileobj=buffered) if gz else buffered, tee, label), _READ)
+            yield from _chunks(label, stream, batch, skip_bad_lines)
+            while buffered.read(_READ):  # land the rest (bytes after a gzip member, say)
                 pass
     except InputFileError:
         raise
@@ -226,9 +262,22 @@ def iter_saved(path: str | Path, sink: Sink | None = None, batch: int = BATCH_RE
         raise InputFileError(label, f"can't read it ({exc.strerror or exc})") from None
 
 
-def _chunks(label: str, stream: BinaryIO, batch: int) -> Iterator[SavedPayload]:
+def _lines(label: str, stream: BinaryIO, start: int = 0) -> Iterator[tuple[int, bytes]]:
+    """Yield (number, line) of a stream, refusing a line over MAX_RECORD_BYTES as soon as it gets there."""
+    n = start
+    while line := stream.readline(MAX_RECORD_BYTES + 1):
+        n += 1
+        if len(line) > MAX_RECORD_BYTES:
+            raise InputFileError(label, f"line {n} is over {MAX_RECORD_BYTES // 2**20} MiB (the cap for one record)")
+        if n > MAX_RECORDS:
+            raise InputFileError(label, f"over {MAX_RECORDS:,} lines (the cap for one file); split it")
+        yield n, line
+
+
+def _chunks(label: str, stream: BinaryIO, batch: int, skip_bad_lines: bool) -> Iterator[SavedPayload]:
+    lines = _lines(label, stream)
     n, first = 0, b""
-    for n, first in enumerate(stream, 1):
+    for n, first in lines:
         if first.strip():
             break
     try:
@@ -244,10 +293,28 @@ def _chunks(label: str, stream: BinaryIO, batch: int) -> Iterator[SavedPayload]:
         return
     chunk = SavedPayload(label, "openalex_jsonl")
     _add_entity(chunk, entity)
-    for n, line in enumerate(stream, n + 1):
-        _add_line(chunk, n, line)  # its ValueError reaches the caller as iter_saved's InputFileError
+    for n, line in lines:
+        try:
+            _add_line(chunk, n, line)
+        except ValueError as exc:
+            if not skip_bad_lines:
+                _refuse_bad_lines(label, n, str(exc), lines)
+            chunk.bad_lines.append({"line": n, "error": str(exc), "text": line[:4096].decode("utf-8", "replace")})
         if len(chunk.openalex_works) + len(chunk.openalex_authors) >= batch:
             yield chunk
             chunk = SavedPayload(label, "openalex_jsonl")
-    if chunk.openalex_works or chunk.openalex_authors:
+    if chunk.openalex_works or chunk.openalex_authors or chunk.bad_lines:
         yield chunk
+
+
+def _refuse_bad_lines(label: str, n: int, first_error: str, rest: Iterator[tuple[int, bytes]]) -> None:
+    """Raise InputFileError naming bad line `n` and every other bad line after it (scanned, not loaded)."""
+    bad = [n]
+    for m, line in rest:
+        try:
+            _add_line(SavedPayload(label, "scan"), m, line)
+        except ValueError:
+            bad.append(m)
+    shown = ", ".join(map(str, bad[:_SHOWN_BAD_LINES])) + (f" and {len(bad) - _SHOWN_BAD_LINES:,} more" if len(bad) > _SHOWN_BAD_LINES else "")
+    raise InputFileError(label, f"{len(bad):,} bad line(s) ({shown}); {first_error}; nothing was loaded "
+                                "(--skip-bad-lines loads the good ones and quarantines the rest)")

@@ -11,15 +11,22 @@ import json
 
 import orjson
 
-__all__ = ["loads", "dumps_sorted"]
+__all__ = ["loads", "dumps_sorted", "MAX_DEPTH"]
+
+MAX_DEPTH = 1024  # orjson's nesting limit; deeper input is refused, never handed to the recursive stdlib parser
 
 
 def loads(data: bytes | str):
     """Parse JSON text; raise json.JSONDecodeError (a ValueError) on malformed input."""
     try:
         return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return json.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if "recursion" in str(exc).lower():
+            raise json.JSONDecodeError(f"nested deeper than {MAX_DEPTH} levels", "", 0) from None
+        try:
+            return json.loads(data)
+        except RecursionError:
+            raise json.JSONDecodeError(f"nested deeper than {MAX_DEPTH} levels", "", 0) from None
 
 
 def dumps_sorted(obj) -> str:

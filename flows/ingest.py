@@ -22,8 +22,10 @@ __all__ = ["ingest_files"]
 
 
 @flow(name="ingest-files", log_prints=True)
-def ingest_files(paths: list[str], author: str | None = None, warehouse: str | None = None) -> dict:
-    """Ingest saved OpenAlex / arXiv responses; with `author`, attribute them to that author."""
+def ingest_files(paths: list[str], author: str | None = None, warehouse: str | None = None,
+                 skip_bad_lines: bool = False) -> dict:
+    """Ingest saved OpenAlex / arXiv responses; with `author`, attribute them to that author.
+    With `skip_bad_lines`, a JSON Lines file's bad lines are quarantined instead of refusing the file."""
     log = get_run_logger()
     check_inputs(paths, author)
     settings = Settings().with_warehouse(warehouse)
@@ -39,7 +41,7 @@ def ingest_files(paths: list[str], author: str | None = None, warehouse: str | N
             if wh.needs_records():  # an older warehouse: its records first, from its own raw landing
                 restore_records(wh, settings.raw_dir, run_id, started)
             with timed(run, "load"):
-                result, stats = load_files(wh, landing, paths, author_id, run_id, datetime.now(timezone.utc))
+                result, stats = load_files(wh, landing, paths, author_id, run_id, datetime.now(timezone.utc), skip_bad_lines)
             wh.load_raw_index(landing.index_rows())
             counts.update(load_counts(result, stats))
             with timed(run, "score"):

@@ -263,19 +263,23 @@ def load_run(warehouse: Warehouse, batch: Batch, run_id: str, now: datetime) -> 
 
 
 def store_files(warehouse: Warehouse, landing: RawLanding, paths: list[str], author_id: str | None, run_id: str,
-                now: datetime, batch: int = BATCH_RECORDS, on_chunk=None) -> tuple[LoadResult, dict]:
+                now: datetime, batch: int = BATCH_RECORDS, on_chunk=None, skip_bad_lines: bool = False) -> tuple[LoadResult, dict]:
     """Land, parse and store saved files chunk by chunk, then derive what they touch: each file read once, one transaction.
 
     Only one chunk's records (`batch`) are Python objects at a time; the derivation reads the
     chunks' staged frames, so nothing is parsed twice. With `author_id` the records are that
     author's candidates. A bad file (a bad line anywhere) rolls the whole ingest back.
-    `on_chunk(file name, records so far)` is told after each chunk is stored.
+    `on_chunk(file name, records so far)` is told after each chunk is stored. With `skip_bad_lines`
+    a bad JSON Lines line is kept in `quarantined_lines` (with its error) and the rest loads.
     """
-    parts, seeds, records = [], [], 0
+    parts, seeds, records, quarantined = [], [], 0, 0
     with warehouse.transaction():
         for path in paths:
             with landing.land_stream("file", Path(path).resolve().as_uri()) as sink:
-                for chunk in iter_saved(path, sink, batch):
+                for chunk in iter_saved(path, sink, batch, skip_bad_lines):
+                    if chunk.bad_lines:
+                        quarantined += warehouse.quarantine(run_id, sink.response_id, Path(path).resolve().as_uri(),
+                                                            chunk.bad_lines)
                     for record in chunk.openalex_works + chunk.arxiv_entries:
                         record["_response_id"] = sink.response_id
                     # Records stored before exactly as they are are marked seen and go no further.
@@ -294,16 +298,16 @@ def store_files(warehouse: Warehouse, landing: RawLanding, paths: list[str], aut
                     if on_chunk:
                         on_chunk(Path(path).name, records)
         result, stats = _derive(warehouse, seeds, latest_staged(parts), run_id, now)
-    return result, {**stats, "records_fetched": records}
+    return result, {**stats, "records_fetched": records, **({"lines_quarantined": quarantined} if quarantined else {})}
 
 
 @task(name="load-files", cache_policy=NO_CACHE)
 def load_files(warehouse: Warehouse, landing: RawLanding, paths: list[str], author_id: str | None, run_id: str,
-               now: datetime) -> tuple[LoadResult, dict]:
+               now: datetime, skip_bad_lines: bool = False) -> tuple[LoadResult, dict]:
     """Store the saved files' records and derive what they touch (`store_files`), logging each chunk."""
     log = get_run_logger()
     return store_files(warehouse, landing, paths, author_id, run_id, now,
-                       on_chunk=lambda name, n: log.info("%s: %d records stored", name, n))
+                       on_chunk=lambda name, n: log.info("%s: %d records stored", name, n), skip_bad_lines=skip_bad_lines)
 
 
 def load_counts(result: LoadResult, stats: dict) -> dict:

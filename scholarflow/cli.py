@@ -324,6 +324,8 @@ def nightly(warehouse: Optional[Path] = WarehouseOpt, offline_sample: bool = Off
 @app.command()
 def ingest(paths: list[Path] = typer.Argument(..., help="Saved OpenAlex JSON / JSONL(.gz) or arXiv Atom files."),
            author: Optional[str] = typer.Option(None, "--author", help="OpenAlex id whose works these are."),
+           skip_bad_lines: bool = typer.Option(False, "--skip-bad-lines", help="Load a JSON Lines file's good lines and "
+                                               "keep its bad ones in quarantined_lines (default: refuse the file)."),
            warehouse: Optional[Path] = WarehouseOpt, as_json: bool = JsonOpt) -> None:
     """Load saved responses through the same path as a fetch; a bad file writes nothing."""
     from connectors.files import check_file, check_inputs
@@ -336,10 +338,11 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Saved OpenAlex JSON / J
     settings = _settings(warehouse)
     _check_writer(settings)
     summary = _run_flow("ingest", "ingest_files", "ingest", paths=[str(p) for p in paths], author=author,
-                        warehouse=str(settings.warehouse))
+                        warehouse=str(settings.warehouse), skip_bad_lines=skip_bad_lines)
     _finish(summary, as_json, lambda s: _out().print(
         f"ingested {s['files']} file(s): {s.get('records_fetched', 0)} records, {s.get('works_new', 0)} new works, "
-        f"{s.get('works_changed', 0)} changed, run {s['run_id']}"))
+        f"{s.get('works_changed', 0)} changed, run {s['run_id']}"
+        + (f"; {s['lines_quarantined']} bad line(s) kept in quarantined_lines" if s.get("lines_quarantined") else "")))
 
 
 @authors_app.command("add")

@@ -502,6 +502,19 @@ COMMENT ON COLUMN work_metrics.novelty_cohort IS 'The cohort novelty_pct ranks i
 COMMENT ON COLUMN work_metrics.novelty_spread IS 'Shibayama et al. 2021: the 90th percentile of the pairwise cosine distances between the texts of the works it cites (0..2); high = it draws on distant literatures. NULL below novelty.min_cited_texts cited texts.';
 COMMENT ON COLUMN work_metrics.novelty_spread_basis IS 'How many cited works with text novelty_spread rests on.';
 
+CREATE TABLE IF NOT EXISTS quarantined_lines (
+    run_id      VARCHAR NOT NULL,
+    input       VARCHAR NOT NULL,
+    line        BIGINT NOT NULL,
+    error       VARCHAR NOT NULL,
+    text        VARCHAR,
+    response_id VARCHAR,
+    PRIMARY KEY (run_id, input, line)
+);
+COMMENT ON TABLE quarantined_lines IS 'JSON Lines lines an `ingest --skip-bad-lines` refused and loaded around: which file and line, why, and the line''s first 4 KB (the whole file is in the raw landing).';
+COMMENT ON COLUMN quarantined_lines.input IS 'The file, as a file:// URL (raw_responses.url of its landing).';
+COMMENT ON COLUMN quarantined_lines.response_id IS 'raw_responses row of the landed file.';
+
 CREATE TABLE IF NOT EXISTS author_listings (
     author_id  VARCHAR NOT NULL,
     source     VARCHAR NOT NULL,

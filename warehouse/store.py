@@ -58,6 +58,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "reference_texts": ("openalex_id",),
     "author_works": ("author_id", "work_id"),
     "author_listings": ("author_id", "source"),
+    "quarantined_lines": ("run_id", "input", "line"),
     "data_quality": ("author_id", "check_name"),
 }
 # The published copy's storage format: DuckDB 1.4 and newer read it (1.5's CLI reads 64-68; 2.0 writes 69).
@@ -420,6 +421,11 @@ class Warehouse:
         if not gone:
             return []
         return [k for _, k in gone] + list(self.candidate_records(sorted({a for a, _ in gone}))["record_key"])
+
+    def quarantine(self, run_id: str, response_id: str, source: str, bad_lines: list[dict]) -> int:
+        """Keep an input's refused lines (line, error, text) in quarantined_lines; return how many."""
+        frame = pd.DataFrame(bad_lines).assign(run_id=run_id, response_id=response_id, input=source)
+        return self._insert("quarantined_lines", frame)
 
     def listed_records(self, author_id: str) -> dict[str, int]:
         """How many candidate records of the author earlier listings gave, per source ('openalex', 'arxiv')."""

@@ -90,3 +90,66 @@ def test_folders_pipes_and_devices_are_refused_at_once(tmp_path):
     for path in (tmp_path, fifo, "/dev/zero"):
         with pytest.raises(InputFileError, match="not a regular file"):
             check_file(path)
+
+
+def _gzip_stream(path, head: bytes, filler: bytes, total: int) -> None:
+    with gzip.open(path, "wb", compresslevel=9) as out:
+        out.write(head)
+        block = filler * (2**20 // len(filler))
+        for _ in range(total // len(block)):
+            out.write(block)
+
+
+def _read_all(path):
+    from connectors.files import iter_saved
+
+    return list(iter_saved(path))
+
+
+def test_a_gzip_bomb_is_refused_by_its_ratio_after_reading_a_few_mib(tmp_path):
+    bomb = tmp_path / "bomb.jsonl.gz"
+    _gzip_stream(bomb, b'{"id": "https://openalex.org/W1", "title": "', b"a", 100 * 2**20)  # 100 MB from ~100 KB
+    assert bomb.stat().st_size < 2**20
+    with pytest.raises(InputFileError, match=r"decompresses over 200x .*a decompression bomb"):
+        _read_all(bomb)
+
+
+def test_one_endless_line_is_refused_at_the_record_cap(tmp_path):
+    endless = tmp_path / "endless.jsonl"
+    with endless.open("wb") as out:
+        out.write(b'{"id": "https://openalex.org/W1", "title": "t"}\n{"id": "https://openalex.org/W2", "title": "')
+        for _ in range(65):
+            out.write(b"a" * 2**20)
+    with pytest.raises(InputFileError, match=r"line 2 is over 64 MiB \(the cap for one record\)"):
+        _read_all(endless)
+
+
+def test_a_gzip_bomb_of_blank_lines_is_refused_by_its_ratio(tmp_path):
+    bomb = tmp_path / "bomb.jsonl.gz"
+    _gzip_stream(bomb, b'{"id": "https://openalex.org/W1", "title": "t"}\n', b"\n", 20 * 2**20)
+    with pytest.raises(InputFileError, match=r"decompresses over 200x .*a decompression bomb"):
+        _read_all(bomb)
+
+
+def test_json_nested_deeper_than_the_cap_is_one_clear_refusal(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_bytes(b"[" * 200_000 + b"]" * 200_000)
+    with pytest.raises(InputFileError, match="nested deeper than 1024 levels"):
+        _read_all(deep)
+
+
+def test_bad_json_lines_are_refused_with_every_line_number_or_skipped_on_request(tmp_path):
+    from connectors.files import iter_saved
+
+    good = '{"id": "https://openalex.org/W%d", "title": "t"}\n'
+    lines = [good % i for i in range(1, 50)]
+    lines[6], lines[20] = '{"id": "https://openalex.org/W7", "title": \n', "not json at all\n"
+    path = tmp_path / "works.jsonl"
+    path.write_text("".join(lines))
+    with pytest.raises(InputFileError) as info:
+        _read_all(path)
+    assert "2 bad line(s) (7, 21)" in str(info.value) and "--skip-bad-lines" in str(info.value)
+    chunks = list(iter_saved(path, batch=10, skip_bad_lines=True))
+    assert sum(len(c.openalex_works) for c in chunks) == 47
+    bad = [b for c in chunks for b in c.bad_lines]
+    assert [b["line"] for b in bad] == [7, 21] and bad[1]["text"] == "not json at all\n"

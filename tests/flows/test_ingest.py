@@ -51,3 +51,18 @@ def test_a_partial_file_for_an_author_only_adds_and_never_removes_their_other_wo
         summary = ingest_files([str(path)], author=author)
         assert summary["status"] == "succeeded" and (summary["works_new"], summary["works_changed"]) == (0, 0)
         assert _counts(tmp_path) == (works, cards)
+
+
+def test_skip_bad_lines_loads_the_good_ones_and_quarantines_the_rest(tmp_path):
+    page = json.loads((SAMPLE_DIR / "openalex" / f"works_{AUTHOR}_p1.json").read_bytes())
+    path = tmp_path / "works.jsonl"
+    lines = [json.dumps(w) for w in page["results"]]
+    path.write_text("\n".join([lines[0], '{"id": "https://openalex.org/W9", "title": ', lines[1], "<html>", lines[2]]) + "\n")
+    summary = ingest_files([str(path)], author=AUTHOR, skip_bad_lines=True)
+    assert summary["status"] == "succeeded" and summary["lines_quarantined"] == 2 and summary["works_new"] == 3
+    con = duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True)
+    rows = con.execute("SELECT line, error, text, input FROM quarantined_lines ORDER BY line").fetchall()
+    landed = con.execute("SELECT count(*) FROM raw_responses r JOIN quarantined_lines q USING (response_id)").fetchone()[0]
+    con.close()
+    assert [(r[0], r[2]) for r in rows] == [(2, '{"id": "https://openalex.org/W9", "title": \n'), (4, "<html>\n")]
+    assert "line 2 is not an OpenAlex record" in rows[0][1] and rows[0][3].endswith("works.jsonl") and landed == 2
