@@ -11,12 +11,15 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import threading
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
+
+from core.processes import remove_debris
 
 __all__ = ["LandedResponse", "RawLanding", "read_landed"]
 
@@ -43,6 +46,10 @@ class LandedResponse:
         return row
 
 
+_STREAM_TMP = re.compile(r"^\.landing\.(?P<pid>\d+)\.\d+\.tmp$")
+_BODY_TMP = re.compile(r"\.tmp(?P<pid>\d+)$")
+
+
 class RawLanding:
     """Writes bodies under `root/<source>/<sha[:2]>/<sha>.gz` and indexes them per run."""
 
@@ -52,6 +59,9 @@ class RawLanding:
         self._seq = 0
         self._lock = threading.Lock()
         self.landed: list[LandedResponse] = []
+        # Half-landed bodies of writers that were killed: nobody will finish them.
+        remove_debris(self.root, "*/.landing.*.tmp", _STREAM_TMP)
+        remove_debris(self.root, "*/*/*.tmp*", _BODY_TMP)
 
     @property
     def index_path(self) -> Path:

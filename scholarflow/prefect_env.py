@@ -8,6 +8,8 @@
   uses Prefect's own database, a second one (while the first runs) the next free database of
   `$PREFECT_HOME/scholarflow-ephemeral/`, each held by a lock for the life of its command.
   Two temporary servers migrating or writing one SQLite file is what failed before.
+- A temporary server whose command was killed (SIGKILL, a stopped container) outlives it. The
+  next command that takes its database's lock stops it: whoever held the lock is gone.
 - Prefect's own console logs are off unless `--verbose`: the command prints what it did.
 """
 
@@ -15,10 +17,12 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
+import time
 import tomllib
 from pathlib import Path
 
-__all__ = ["configure_prefect", "STARTUP_TIMEOUT_SECONDS"]
+__all__ = ["configure_prefect", "stop_orphan_servers", "STARTUP_TIMEOUT_SECONDS"]
 
 STARTUP_TIMEOUT_SECONDS = 300
 MAX_DATABASES = 16
@@ -70,11 +74,57 @@ def configure_prefect(verbose: bool = False, env=os.environ) -> str:
     try:
         spare.mkdir(parents=True, exist_ok=True)
         if _take(spare / "0.lock"):
+            stop_orphan_servers(home, None)
             return f"a temporary Prefect server on {home / 'prefect.db'}"
         for n in range(1, MAX_DATABASES):
             if _take(spare / f"{n}.lock"):
                 env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = f"sqlite+aiosqlite:///{spare / f'{n}.db'}"
+                stop_orphan_servers(home, env["PREFECT_SERVER_DATABASE_CONNECTION_URL"])
                 return f"a temporary Prefect server on {spare / f'{n}.db'} (another command holds Prefect's own database)"
     except OSError:
         pass  # an unwritable Prefect home: Prefect says so itself when it starts
     return "a temporary Prefect server"
+
+
+def _environ(pid: str) -> dict[str, str] | None:
+    """The environment of a temporary Prefect server process, or None for any other process (Linux /proc)."""
+    try:
+        if b"prefect.server.api.server:create_app" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return None
+        raw = Path(f"/proc/{pid}/environ").read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return None
+    env = dict(kv.split("=", 1) for kv in raw.split("\0") if "=" in kv)
+    return env if env.get("PREFECT__SERVER_EPHEMERAL") == "1" else None
+
+
+def stop_orphan_servers(home: Path, database: str | None) -> list[int]:
+    """Stop the temporary Prefect servers on this Prefect home's `database` (None: Prefect's own); return their pids.
+
+    Call holding that database's lock: every command that starts a server on it holds the lock
+    for its life, so a server on it now belongs to a command that died.
+    """
+    orphans = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        env = _environ(proc.name)
+        if env is None or int(proc.name) == os.getpid() or _prefect_home(env) != home:
+            continue
+        if (env.get("PREFECT_SERVER_DATABASE_CONNECTION_URL") or env.get("PREFECT_API_DATABASE_CONNECTION_URL")) != database:
+            continue
+        orphans.append(int(proc.name))
+    for pid in orphans:
+        _stop(pid)
+    return orphans
+
+
+def _stop(pid: int, grace: float = 5.0) -> None:
+    """SIGTERM, then SIGKILL after `grace` seconds."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+        end = time.monotonic() + grace
+        while time.monotonic() < end:
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from core.errors import WarehouseError
+from core.processes import remove_debris
 
 __all__ = ["Warehouse", "LoadResult", "open_published", "check_writer_free", "TABLE_KEYS", "WORK_TABLES", "SCORED_TABLES"]
 
@@ -160,6 +162,9 @@ class Warehouse:
         self.working_path = Path(working_path)
         self.published_path = Path(published_path)
         self.con = _connect(self.working_path, read_only=False)
+        # A publish a killed writer never finished left its copy; the writer lock is ours now.
+        remove_debris(self.published_path.parent, f".{self.published_path.name}.*.tmp",
+                      re.compile(rf"^\.{re.escape(self.published_path.name)}\.(?P<pid>\d+)\.tmp$"))
         try:
             self._upgrade()
             self.con.execute(_sql("schema.sql"))

@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -310,55 +311,88 @@ def _works_target(server: FaultServer) -> str:
             "biblio&per_page=100&cursor=*")
 
 
-# -- stopped by a signal --------------------------------------------------------------------------
+# -- stopped by a signal, or killed --------------------------------------------------------------
 SCHOLARFLOW = str(Path(sys.executable).with_name("scholarflow"))
 
 
-def _ingest(saved: Path, home: Path, stop_at: str | None = None) -> tuple[int, str, float]:
-    """Run `scholarflow -v ingest` of `saved` into `home`; with `stop_at`, SIGTERM it when that log line appears.
-    Returns (exit code, stderr, seconds from the signal to the exit)."""
-    proc = subprocess.Popen([SCHOLARFLOW, "-v", "ingest", str(saved), "--author", "A5074832503"],
-                            env={**os.environ, "PREFECT_LOGGING_LEVEL": "INFO", "SCHOLARFLOW_HOME": str(home)},
+def _ingest(saved: Path, home: Path, prefect_home: Path, stop_at: str | None = None,
+            sig: int = signal.SIGTERM) -> tuple[int, str, float]:
+    """Run `scholarflow -v ingest` of `saved` into `home`; with `stop_at`, send `sig` when that log line appears.
+    Returns (exit code, stderr, seconds from the signal to the exit). stderr is read by a thread: a killed
+    command's orphaned Prefect server still holds the pipe open."""
+    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "INFO", "SCHOLARFLOW_HOME": str(home), "PREFECT_HOME": str(prefect_home)}
+    proc = subprocess.Popen([SCHOLARFLOW, "-v", "ingest", str(saved), "--author", "A5074832503"], env=env,
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    lines, stopped = [], None
-    for text in proc.stderr:
-        lines.append(text)
-        if stop_at and stopped is None and stop_at in text:
-            proc.send_signal(signal.SIGTERM)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
+    reader.start()
+    stopped = None
+    while proc.poll() is None:
+        if stop_at and stopped is None and any(stop_at in t for t in list(lines)):
+            proc.send_signal(sig)
             stopped = time.monotonic()
-    code = proc.wait(timeout=120)
-    return code, "".join(lines), (time.monotonic() - stopped) if stopped else 0.0
+        time.sleep(0.02)
+    reader.join(timeout=10)
+    return proc.returncode, "".join(lines), (time.monotonic() - stopped) if stopped else 0.0
+
+
+def _servers(prefect_home: Path) -> list[int]:
+    """Live temporary Prefect servers of this Prefect home."""
+    from scholarflow.prefect_env import _environ
+
+    return [int(p.name) for p in Path("/proc").glob("[0-9]*")
+            if (env := _environ(p.name)) and env.get("PREFECT_HOME") == str(prefect_home)]
 
 
 @pytest.fixture(scope="module")
 def real_lists(tmp_path_factory):
-    """The 24 real idb_2026 works lists as one JSON Lines file (744 works: a load and a scoring pass of
-    seconds), and the digests of an uninterrupted ingest of it."""
+    """Eight real idb_2026 works lists as one JSON Lines file (a load and a scoring pass of seconds), and
+    the digests of an uninterrupted ingest of it."""
     folder = realdata("openalex/idb_2026")
     root = tmp_path_factory.mktemp("real-lists")
     saved = root / "idb.jsonl"
     with saved.open("w") as out:
-        for listing in sorted(folder.glob("openalex_works_author_*.json")):
+        for listing in sorted(folder.glob("openalex_works_author_*.json"))[:8]:
             for work in json.loads(listing.read_bytes())["results"]:
                 out.write(json.dumps(work) + "\n")
-    code, err, _ = _ingest(saved, root / "data")
+    code, err, _ = _ingest(saved, root / "data", root / "prefect")  # (its Prefect home, migrated once, serves every case)
     assert code == 0, err[-2000:]
-    return saved, content_digests(root / "data" / "warehouse.duckdb")
+    return saved, content_digests(root / "data" / "warehouse.duckdb"), root / "prefect"
 
 
-@pytest.mark.parametrize("step, line", [("load", "records stored"), ("score", "scoring with scoring version")])
-def test_sigterm_cancels_the_run_publishes_nothing_and_the_next_run_converges(step, line, real_lists, tmp_path):
-    """SIGTERM when the step's log line appears: one line, exit 143 within seconds, the run cancelled, nothing
-    published; the same ingest run again equals an uninterrupted one."""
-    saved, clean = real_lists
+# SIGTERM mid-load is the hard one (DuckDB reports it as an interrupted query); a SIGTERM mid-scoring takes the
+# same path. SIGKILL at the load and at the scoring leave different debris (a half-landed file; a committed,
+# unscored load).
+STOPS = [(signal.SIGTERM, "records stored"), (signal.SIGKILL, "records stored"), (signal.SIGKILL, "scoring with scoring version")]
+
+
+@pytest.mark.parametrize("sig, line", STOPS, ids=[f"{s.name}-at-{'load' if 'stored' in l else 'score'}" for s, l in STOPS])
+def test_a_stopped_or_killed_ingest_publishes_nothing_leaves_no_debris_and_the_next_run_converges(sig, line, real_lists,
+                                                                                                   tmp_path):
+    """SIGTERM: one line, exit 143 within seconds, the run cancelled. SIGKILL: the run left 'running', a
+    temporary Prefect server and half-landed files left behind. Either way nothing is published, and the
+    same ingest run again removes the debris, marks the dead run failed and equals an uninterrupted one."""
+    saved, clean, prefect_home = real_lists
     home = tmp_path / "data"
-    code, err, seconds = _ingest(saved, home, stop_at=line)
-    assert code == 143 and seconds < 10, err[-2000:]
-    said = [t for t in err.splitlines() if t.startswith("error:")]
-    assert len(said) == 1 and "stopped by SIGTERM" in said[0] and "nothing was published" in said[0]
+    code, err, seconds = _ingest(saved, home, prefect_home, stop_at=line, sig=sig)
     assert not (home / "warehouse.duckdb").exists()  # a first run stopped: nothing was ever published
     con = duckdb.connect(str(home / ".warehouse.work.duckdb"), read_only=True)
-    assert con.execute("SELECT status FROM runs").fetchall() == [("cancelled",)]
+    status = con.execute("SELECT status FROM runs").fetchall()
     con.close()
-    assert _ingest(saved, home)[0] == 0  # the next run finishes what the stopped one left
+    if sig == signal.SIGTERM:
+        assert code == 143 and seconds < 10, err[-2000:]
+        said = [t for t in err.splitlines() if t.startswith("error:")]
+        assert len(said) == 1 and "stopped by SIGTERM" in said[0] and "nothing was published" in said[0]
+        assert status == [("cancelled",)] and _servers(prefect_home) == []
+    else:
+        assert code == -signal.SIGKILL and status == [("running",)]
+        orphans = _servers(prefect_home)
+        assert orphans  # the killed command's temporary server outlived it
+    assert _ingest(saved, home, prefect_home)[0] == 0  # the next run finishes what the stopped one left
+    assert _servers(prefect_home) == []
+    assert list(home.rglob("*.tmp*")) == [] and list(home.glob(".*.tmp")) == []
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    statuses = sorted(r[0] for r in con.execute("SELECT status FROM runs").fetchall())
+    con.close()
+    assert statuses == sorted(["succeeded", "cancelled" if sig == signal.SIGTERM else "failed"])
     assert content_digests(home / "warehouse.duckdb") == clean

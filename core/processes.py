@@ -1,0 +1,43 @@
+"""Which processes are alive, and the temporary files of those that are not.
+
+A process killed with SIGKILL (or a machine that stopped) leaves its temporary files behind: a
+half-written published copy, a half-landed body. Each such file names its writer's pid, so the
+next writer can tell debris from a file being written and remove it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+__all__ = ["pid_alive", "remove_debris"]
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user counts as alive)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_debris(folder: Path, pattern: str, name: re.Pattern) -> list[Path]:
+    """Remove the files under `folder` matching the glob `pattern` whose name's `pid` group (matched by
+    `name`) is a process that no longer runs; return what was removed. This process's own are kept."""
+    removed = []
+    for path in Path(folder).glob(pattern):
+        m = name.search(path.name)
+        if not m or int(m.group("pid")) == os.getpid() or pid_alive(int(m.group("pid"))):
+            continue
+        try:
+            path.unlink()
+            removed.append(path)
+        except OSError:  # gone already, or not ours to remove: the next writer tries again
+            pass
+    return removed
