@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     timeout_seconds: float = Field(default=30.0, gt=0, alias="SCHOLARFLOW_TIMEOUT_SECONDS")
     arxiv_page_size: int = Field(default=200, ge=1, le=2000, alias="SCHOLARFLOW_ARXIV_PAGE_SIZE")
     arxiv_max_results: int = Field(default=2000, ge=1, le=30000, alias="SCHOLARFLOW_ARXIV_MAX_RESULTS")
+    # `scholarflow sql`: a query running longer is stopped; a terminal table shows at most this many rows.
+    sql_timeout_seconds: float = Field(default=60.0, gt=0, alias="SCHOLARFLOW_SQL_TIMEOUT_SECONDS")
+    sql_max_rows: int = Field(default=1000, ge=1, alias="SCHOLARFLOW_SQL_MAX_ROWS")
     # Where the sources answer: the real services by default; a local mirror, a caching proxy or a test server otherwise.
     openalex_base_url: str = Field(default=OPENALEX_URL, alias="OPENALEX_BASE_URL")
     arxiv_api_url: str = Field(default=ARXIV_API_URL, alias="ARXIV_API_URL")

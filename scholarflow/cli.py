@@ -714,19 +714,22 @@ def sql(query: str = typer.Argument(..., help="SQL to run, read-only, on the pub
         warehouse: Optional[Path] = WarehouseOpt) -> None:
     """Run a read-only query against the published warehouse (no file access from SQL) and print or save the result."""
     from scholarflow.export import write_result
-    from warehouse.reads import query as run_query, records
+    from warehouse.reads import query as run_query, query_head, records
 
     fmt = fmt.value
     if fmt == "table" and out is not None:
         raise UserError("--out needs --format csv, json or parquet")
-    df = run_query(_settings(warehouse).warehouse, query)
+    settings = _settings(warehouse)
     if fmt == "table":
+        df, cut = query_head(settings.warehouse, query, settings.sql_max_rows, timeout=settings.sql_timeout_seconds)
         table = Table(*[str(c) for c in df.columns])
         for row in records(df):
             table.add_row(*["" if v is None else str(v) for v in row.values()])
         _out().print(table)
-        _out().print(f"{len(df)} row(s)")
+        _out().print(f"the first {len(df)} row(s); more are left out (SCHOLARFLOW_SQL_MAX_ROWS): add LIMIT, or use "
+                     "--format csv --out FILE for all of them" if cut else f"{len(df)} row(s)")
         return
+    df = run_query(settings.warehouse, query, timeout=settings.sql_timeout_seconds)
     text = write_result(df, fmt, out)
     if text is not None:
         sys.stdout.write(text)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import pandas as pd
@@ -187,13 +190,37 @@ def export_parquet(path: Path, out_dir: Path, partition_rows: int = PARTITION_RO
     return written
 
 
-def query(path: Path, sql: str) -> pd.DataFrame:
-    """Return the result of an analyst's query, run read-only on the published copy, with no
-    access to the file system."""
+@contextmanager
+def _sandboxed(path: Path, timeout: float | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the published copy with no access to the file system, interrupted
+    after `timeout` seconds; DuckDB's errors become one-line UserErrors."""
     con = open_published(path, sandboxed=True)
+    timer = threading.Timer(timeout, con.interrupt) if timeout else None
     try:
-        return con.execute(sql).df()
+        if timer:
+            timer.start()
+        yield con
+    except duckdb.InterruptException:
+        raise UserError(f"query stopped after {timeout:g} s (SCHOLARFLOW_SQL_TIMEOUT_SECONDS); narrow it, or raise the limit") from None
     except duckdb.Error as exc:
         raise UserError(f"query failed: {str(exc).splitlines()[0]}") from None
     finally:
+        if timer:
+            timer.cancel()
         con.close()
+
+
+def query(path: Path, sql: str, timeout: float | None = None) -> pd.DataFrame:
+    """Return the result of an analyst's query, run read-only on the published copy, with no
+    access to the file system (stopped after `timeout` seconds)."""
+    with _sandboxed(path, timeout) as con:
+        return con.execute(sql).df()
+
+
+def query_head(path: Path, sql: str, max_rows: int, timeout: float | None = None) -> tuple[pd.DataFrame, bool]:
+    """Return (at most `max_rows` rows of the query's result, as Python values, whether more were left
+    out): a runaway result never fills a terminal or memory."""
+    with _sandboxed(path, timeout) as con:
+        result = con.execute(sql)
+        rows = result.fetchmany(max_rows + 1)
+        return pd.DataFrame(rows[:max_rows], columns=[d[0] for d in result.description or []]), len(rows) > max_rows

@@ -407,3 +407,16 @@ def test_text_from_data_is_never_read_as_markup(published, tmp_path, monkeypatch
         else:
             # (a table may fold the title over lines: each bracketed piece is there as sent)
             assert all(p in out for p in ("[18F]FDG", "[red]", "[/x]", "[link=")) and "😄" not in out, out
+
+
+def test_sql_stops_a_runaway_query_and_shows_at_most_the_row_limit(published, monkeypatch, capsys):
+    monkeypatch.setenv("SCHOLARFLOW_SQL_TIMEOUT_SECONDS", "1")
+    code, out, err = run(monkeypatch, capsys, "sql", "SELECT count(*) FROM range(100000000000) a, range(10) b")
+    assert code == 2 and err.strip() == ("error: query stopped after 1 s (SCHOLARFLOW_SQL_TIMEOUT_SECONDS); narrow it, "
+                                         "or raise the limit")
+    monkeypatch.setenv("SCHOLARFLOW_SQL_MAX_ROWS", "3")
+    code, out, err = run(monkeypatch, capsys, "sql", "SELECT range AS n FROM range(1000000)")
+    assert code == 0 and "│ 2 " in out and "│ 3 " not in out
+    assert "the first 3 row(s); more are left out (SCHOLARFLOW_SQL_MAX_ROWS)" in out
+    code, out, _ = run(monkeypatch, capsys, "sql", "SELECT range AS n FROM range(5)", "--format", "csv")
+    assert code == 0 and out.split() == ["n", "0", "1", "2", "3", "4"]  # files and pipes get every row

@@ -1,4 +1,5 @@
 import datetime as dt
+import os
 import subprocess
 import sys
 import textwrap
@@ -278,3 +279,16 @@ def test_a_run_left_running_by_a_dead_process_is_marked_failed_by_the_next(tmp_p
         errors = wh.con.execute("SELECT errors FROM runs WHERE run_id = 'dead'").fetchone()[0]
     assert rows == {"dead": "failed", "next": "running"}
     assert "ended before the run finished" in errors
+
+
+def test_a_writer_removes_the_half_published_copies_of_dead_processes_only(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / "p.duckdb").write_bytes(b"published")
+    debris = tmp_path / f".p.duckdb.{dead.pid}.tmp"
+    debris.write_bytes(b"half a copy")  # a publish killed -9 half way
+    alive = tmp_path / f".p.duckdb.{os.getppid()}.tmp"  # a live process's: not ours to judge
+    alive.write_bytes(b"being written")
+    with Warehouse(tmp_path / "w.duckdb", tmp_path / "p.duckdb"):
+        pass
+    assert not debris.exists() and alive.exists() and (tmp_path / "p.duckdb").read_bytes() == b"published"
