@@ -10,7 +10,9 @@ most of an ingest's time (71 of 112 s for 2,000 works). Quoted, they reach the t
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 import time
 import uuid
@@ -346,6 +348,50 @@ def publish_warehouse(warehouse: Warehouse) -> str:
     return str(warehouse.publish())
 
 
+def _temporary_servers() -> list:
+    """The temporary Prefect servers this process started (none when it reports to a configured server)."""
+    try:
+        from prefect.server.api.server import SubprocessASGIServer
+    except ImportError:
+        return []
+    return [s for s in getattr(SubprocessASGIServer, "_instances", {}).values() if getattr(s, "server_process", None)]
+
+
+def _end_here(stopped: RunStopped, warehouse: Warehouse, servers: list) -> None:
+    """Exit now, as a stopped command with its own temporary Prefect server must: the signal may have gone to
+    the whole process group (Ctrl-C, a container stop) and be taking that server down, and Prefect would then
+    spend minutes retrying it. The run is recorded where it matters, in the warehouse; the flow run is told
+    Cancelled if the server still answers within seconds; the server is stopped; one line says what happened."""
+    warehouse.close()
+    reporter = threading.Thread(target=_report_cancelled, args=(str(stopped),), daemon=True)
+    reporter.start()
+    reporter.join(timeout=3)
+    for server in servers:
+        process = server.server_process
+        try:
+            process.terminate()
+            process.wait(timeout=5)
+        except Exception:  # noqa: BLE001 - gone already, or deaf: kill it
+            process.kill()
+    sys.stderr.write(f"error: {stopped}\n")
+    sys.stderr.flush()
+    os._exit(stopped.exit_code)
+
+
+def _report_cancelled(message: str) -> None:
+    try:
+        from prefect.client.orchestration import get_client
+        from prefect.context import FlowRunContext
+        from prefect.states import Cancelled
+
+        context = FlowRunContext.get()
+        if context is not None and context.flow_run is not None:
+            with get_client(sync_client=True) as client:
+                client.set_flow_run_state(context.flow_run.id, Cancelled(message=message), force=True)
+    except Exception:  # noqa: BLE001 - the server is gone: the warehouse has the record
+        pass
+
+
 @contextmanager
 def stop_guard(warehouse: Warehouse, run_id: str) -> Iterator[list[int]]:
     """Turn a SIGTERM or SIGINT during the block into `RunStopped`, after recording the run as cancelled.
@@ -381,8 +427,11 @@ def stop_guard(warehouse: Warehouse, run_id: str) -> Iterator[list[int]]:
         name = signal.Signals(signum).name
         warehouse.finish_run(run_id, "cancelled", datetime.now(timezone.utc), {},
                              [{"author": "*", "error": f"stopped by {name}", "kind": "signal"}])
-        raise RunStopped(f"stopped by {name}: run {run_id} recorded as cancelled; nothing was published "
-                         "(the published warehouse is as the last finished run left it)", signum) from None
+        stopped = RunStopped(f"stopped by {name}: run {run_id} recorded as cancelled; nothing was published "
+                             "(the published warehouse is as the last finished run left it)", signum)
+        if servers := _temporary_servers():
+            _end_here(stopped, warehouse, servers)
+        raise stopped from None
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -316,20 +316,22 @@ SCHOLARFLOW = str(Path(sys.executable).with_name("scholarflow"))
 
 
 def _ingest(saved: Path, home: Path, prefect_home: Path, stop_at: str | None = None,
-            sig: int = signal.SIGTERM) -> tuple[int, str, float]:
+            sig: int = signal.SIGTERM, group: bool = False) -> tuple[int, str, float]:
     """Run `scholarflow -v ingest` of `saved` into `home`; with `stop_at`, send `sig` when that log line appears.
     Returns (exit code, stderr, seconds from the signal to the exit). stderr is read by a thread: a killed
     command's orphaned Prefect server still holds the pipe open."""
     env = {**os.environ, "PREFECT_LOGGING_LEVEL": "INFO", "SCHOLARFLOW_HOME": str(home), "PREFECT_HOME": str(prefect_home)}
     proc = subprocess.Popen([SCHOLARFLOW, "-v", "ingest", str(saved), "--author", "A5074832503"], env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            # a group of its own with Ctrl-C's default, as a terminal gives it
+                            preexec_fn=(lambda: (signal.signal(signal.SIGINT, signal.SIG_DFL), os.setsid())) if group else None)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
     reader.start()
     stopped = None
     while proc.poll() is None:
         if stop_at and stopped is None and any(stop_at in t for t in list(lines)):
-            proc.send_signal(sig)
+            os.killpg(proc.pid, sig) if group else proc.send_signal(sig)  # the group: its temporary server too
             stopped = time.monotonic()
         time.sleep(0.02)
     reader.join(timeout=10)
@@ -363,26 +365,30 @@ def real_lists(tmp_path_factory):
 # SIGTERM mid-load is the hard one (DuckDB reports it as an interrupted query); a SIGTERM mid-scoring takes the
 # same path. SIGKILL at the load and at the scoring leave different debris (a half-landed file; a committed,
 # unscored load).
-STOPS = [(signal.SIGTERM, "records stored"), (signal.SIGKILL, "records stored"), (signal.SIGKILL, "scoring with scoring version")]
+# Ctrl-C goes to the whole process group, the temporary Prefect server with it: the command must not then
+# spend minutes retrying a server that is gone.
+STOPS = [(signal.SIGTERM, "records stored", False), (signal.SIGINT, "records stored", True),
+         (signal.SIGKILL, "records stored", False), (signal.SIGKILL, "scoring with scoring version", False)]
 
 
-@pytest.mark.parametrize("sig, line", STOPS, ids=[f"{s.name}-at-{'load' if 'stored' in l else 'score'}" for s, l in STOPS])
-def test_a_stopped_or_killed_ingest_publishes_nothing_leaves_no_debris_and_the_next_run_converges(sig, line, real_lists,
-                                                                                                   tmp_path):
+@pytest.mark.parametrize("sig, line, group", STOPS, ids=[
+    f"{s.name}{'-to-the-group' if g else ''}-at-{'load' if 'stored' in l else 'score'}" for s, l, g in STOPS])
+def test_a_stopped_or_killed_ingest_publishes_nothing_leaves_no_debris_and_the_next_run_converges(sig, line, group,
+                                                                                                   real_lists, tmp_path):
     """SIGTERM: one line, exit 143 within seconds, the run cancelled. SIGKILL: the run left 'running', a
     temporary Prefect server and half-landed files left behind. Either way nothing is published, and the
     same ingest run again removes the debris, marks the dead run failed and equals an uninterrupted one."""
     saved, clean, prefect_home = real_lists
     home = tmp_path / "data"
-    code, err, seconds = _ingest(saved, home, prefect_home, stop_at=line, sig=sig)
+    code, err, seconds = _ingest(saved, home, prefect_home, stop_at=line, sig=sig, group=group)
     assert not (home / "warehouse.duckdb").exists()  # a first run stopped: nothing was ever published
     con = duckdb.connect(str(home / ".warehouse.work.duckdb"), read_only=True)
     status = con.execute("SELECT status FROM runs").fetchall()
     con.close()
-    if sig == signal.SIGTERM:
-        assert code == 143 and seconds < 10, err[-2000:]
+    if sig != signal.SIGKILL:
+        assert code == 128 + sig and seconds < 10, err[-2000:]
         said = [t for t in err.splitlines() if t.startswith("error:")]
-        assert len(said) == 1 and "stopped by SIGTERM" in said[0] and "nothing was published" in said[0]
+        assert len(said) == 1 and f"stopped by {sig.name}" in said[0] and "nothing was published" in said[0]
         assert status == [("cancelled",)] and _servers(prefect_home) == []
     else:
         assert code == -signal.SIGKILL and status == [("running",)]
@@ -394,5 +400,5 @@ def test_a_stopped_or_killed_ingest_publishes_nothing_leaves_no_debris_and_the_n
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     statuses = sorted(r[0] for r in con.execute("SELECT status FROM runs").fetchall())
     con.close()
-    assert statuses == sorted(["succeeded", "cancelled" if sig == signal.SIGTERM else "failed"])
+    assert statuses == sorted(["succeeded", "failed" if sig == signal.SIGKILL else "cancelled"])
     assert content_digests(home / "warehouse.duckdb") == clean
