@@ -26,7 +26,6 @@ import urllib3
 
 from connectors.landing import LandedResponse, RawLanding
 from core.errors import (
-    FetchError,
     RateLimitedError,
     SourceDownError,
     SourceRejectedError,
@@ -218,8 +217,6 @@ class HttpClient:
                 if time.monotonic() > deadline:
                     raise TransientFetchError(url, attempt, resp.status_code,
                                               f"answer not complete within {self.timeout:g} s")
-        except FetchError:
-            raise
         finally:
             resp.close()
         return b"".join(chunks)

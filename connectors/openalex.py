@@ -84,32 +84,34 @@ def _with_params(url: str, **params) -> str:
     return f"{url}{'&' if '?' in url else '?'}{query}"
 
 
-def _entity(landed: LandedResponse, attempt: int) -> dict:
-    """Check for HttpClient: the body as one JSON object.
-
-    A 200 whose body is not JSON (cut short, or a proxy's HTML page) is retried: the next answer may be whole.
-    """
+def _checked(landed: LandedResponse, attempt: int, parse):
+    """Return `parse(body)`. A 200 whose body is not JSON (cut short, or a proxy's HTML page) is retried: the
+    next answer may be whole. JSON that is not what `parse` expects (a ValueError) is refused."""
     try:
-        data = json.loads(landed.body)
-    except RecursionError:
-        raise SourceRejectedError(landed.url, attempt, landed.status, "answer is nested too deep to be OpenAlex's") from None
-    except ValueError:
-        raise TransientFetchError(landed.url, attempt, landed.status, f"answer is not JSON ({_looks(landed.body)})") from None
-    if not isinstance(data, dict):
-        raise SourceRejectedError(landed.url, attempt, landed.status, "answer is not a JSON object")
-    return data
-
-
-def _page(landed: LandedResponse, attempt: int) -> tuple[list[dict], str | None, int | None]:
-    """Check for HttpClient: the body as a list page (results, next_cursor, count); non-JSON is retried as `_entity` does."""
-    try:
-        return parse_list_page(landed.body)
+        return parse(landed.body)
     except RecursionError:
         raise SourceRejectedError(landed.url, attempt, landed.status, "answer is nested too deep to be OpenAlex's") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise TransientFetchError(landed.url, attempt, landed.status, f"answer is not JSON ({_looks(landed.body)})") from None
     except ValueError as exc:
         raise SourceRejectedError(landed.url, attempt, landed.status, str(exc)) from None
+
+
+def _object(body: bytes) -> dict:
+    data = json.loads(body)
+    if not isinstance(data, dict):
+        raise ValueError("answer is not a JSON object")
+    return data
+
+
+def _entity(landed: LandedResponse, attempt: int) -> dict:
+    """Check for HttpClient: the body as one JSON object (`_checked`)."""
+    return _checked(landed, attempt, _object)
+
+
+def _page(landed: LandedResponse, attempt: int) -> tuple[list[dict], str | None, int | None]:
+    """Check for HttpClient: the body as a list page (results, next_cursor, count) (`_checked`)."""
+    return _checked(landed, attempt, parse_list_page)
 
 
 def _looks(body: bytes) -> str:

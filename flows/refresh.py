@@ -17,7 +17,8 @@ from prefect.utilities.annotations import quote  # clients and records reach a t
 
 from flows.progress import watcher
 from flows.steps import (fetch_arxiv_counterparts, fetch_author, fetch_reference_texts, load_and_publish, new_run_id,
-                         resolve_author, restore_records, stop_guard)
+                         resolve_author, restore_records)
+from flows.stopping import stop_guard
 from core.errors import ScholarflowError
 from core.settings import SAMPLE_DIR, Settings
 from flows.wiring import make_clients

@@ -10,10 +10,6 @@ most of an ingest's time (71 of 112 s for 2,000 works). Quoted, they reach the t
 
 from __future__ import annotations
 
-import os
-import signal
-import sys
-import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -25,14 +21,14 @@ from typing import Iterator
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.exceptions import TerminationSignal
 from prefect.utilities.annotations import quote
 
 from connectors.files import BATCH_RECORDS, iter_saved, parse_saved
 from connectors.landing import RawLanding, read_landed
 from connectors.openalex import openalex_author_key, orcid_key
-from core.errors import FetchError, InputFileError, RunStopped, SuspectAnswerError, UserError
+from core.errors import FetchError, InputFileError, SuspectAnswerError, UserError
 from core.settings import load_scoring_config
+from flows.stopping import stop_guard
 from flows.wiring import Clients
 from transforms.assemble import (AuthorInput, Batch, arxiv_only_ids, assemble, attribute_authors, author_from_saved,
                                  derive_summary, inputs_from_landing, source_records,
@@ -51,7 +47,7 @@ from warehouse import LoadResult, Warehouse
 
 __all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_texts", "fetch_arxiv_counterparts",
            "transform_run", "store_and_derive", "rederive", "restore_records", "load_run", "store_files", "load_files", "load_counts", "score_warehouse",
-           "publish_warehouse", "recorded_run", "stop_guard", "timed", "load_and_publish"]
+           "publish_warehouse", "recorded_run", "timed", "load_and_publish"]
 
 
 def new_run_id(started: datetime) -> str:
@@ -277,11 +273,11 @@ def store_files(warehouse: Warehouse, landing: RawLanding, paths: list[str], aut
     parts, seeds, records, quarantined = [], [], 0, 0
     with warehouse.transaction():
         for path in paths:
-            with landing.land_stream("file", Path(path).resolve().as_uri()) as sink:
+            url = Path(path).resolve().as_uri()
+            with landing.land_stream("file", url) as sink:
                 for chunk in iter_saved(path, sink, batch, skip_bad_lines):
                     if chunk.bad_lines:
-                        quarantined += warehouse.quarantine(run_id, sink.response_id, Path(path).resolve().as_uri(),
-                                                            chunk.bad_lines)
+                        quarantined += warehouse.quarantine(run_id, sink.response_id, url, chunk.bad_lines)
                     for record in chunk.openalex_works + chunk.arxiv_entries:
                         record["_response_id"] = sink.response_id
                     # Records stored before exactly as they are are marked seen and go no further.
@@ -346,95 +342,6 @@ def score_warehouse(warehouse: Warehouse, today: date, config: dict | None = Non
 def publish_warehouse(warehouse: Warehouse) -> str:
     """Publish the working warehouse as the read-only copy; return its path."""
     return str(warehouse.publish())
-
-
-def _temporary_servers() -> list:
-    """The temporary Prefect servers this process started (none when it reports to a configured server)."""
-    try:
-        from prefect.server.api.server import SubprocessASGIServer
-    except ImportError:
-        return []
-    return [s for s in getattr(SubprocessASGIServer, "_instances", {}).values() if getattr(s, "server_process", None)]
-
-
-def _end_here(stopped: RunStopped, warehouse: Warehouse, servers: list) -> None:
-    """Exit now, as a stopped command with its own temporary Prefect server must: the signal may have gone to
-    the whole process group (Ctrl-C, a container stop) and be taking that server down, and Prefect would then
-    spend minutes retrying it. The run is recorded where it matters, in the warehouse; the flow run is told
-    Cancelled if the server still answers within seconds; the server is stopped; one line says what happened."""
-    warehouse.close()
-    reporter = threading.Thread(target=_report_cancelled, args=(str(stopped),), daemon=True)
-    reporter.start()
-    reporter.join(timeout=3)
-    for server in servers:
-        process = server.server_process
-        try:
-            process.terminate()
-            process.wait(timeout=5)
-        except Exception:  # noqa: BLE001 - gone already, or deaf: kill it
-            process.kill()
-    sys.stderr.write(f"error: {stopped}\n")
-    sys.stderr.flush()
-    os._exit(stopped.exit_code)
-
-
-def _report_cancelled(message: str) -> None:
-    try:
-        from prefect.client.orchestration import get_client
-        from prefect.context import FlowRunContext
-        from prefect.states import Cancelled
-
-        context = FlowRunContext.get()
-        if context is not None and context.flow_run is not None:
-            with get_client(sync_client=True) as client:
-                client.set_flow_run_state(context.flow_run.id, Cancelled(message=message), force=True)
-    except Exception:  # noqa: BLE001 - the server is gone: the warehouse has the record
-        pass
-
-
-@contextmanager
-def stop_guard(warehouse: Warehouse, run_id: str) -> Iterator[list[int]]:
-    """Turn a SIGTERM or SIGINT during the block into `RunStopped`, after recording the run as cancelled.
-
-    Nothing is published: the published copy stays as the last finished run left it, and the
-    working warehouse keeps only what committed (a load is one transaction; an unscored one is
-    scored by the next run). The handlers chain to the ones before them (Prefect's, Python's)
-    so the block unwinds as it would have; a signal is noticed even when DuckDB reports it as
-    an interrupted query. Yields the signals received so far (the block must not finish the run once one came).
-    """
-    received: list[int] = []
-    previous = {}
-
-    def noted(signum, frame):
-        received.append(signum)
-        before = previous.get(signum)
-        if callable(before):
-            before(signum, frame)
-        elif before != signal.SIG_IGN:
-            raise KeyboardInterrupt
-
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            previous[signum] = signal.signal(signum, noted)
-    try:
-        yield received
-    except RunStopped:
-        raise
-    except BaseException as exc:
-        if not received and not isinstance(exc, (KeyboardInterrupt, TerminationSignal)):
-            raise
-        signum = received[0] if received else signal.SIGTERM if isinstance(exc, TerminationSignal) else signal.SIGINT
-        name = signal.Signals(signum).name
-        warehouse.finish_run(run_id, "cancelled", datetime.now(timezone.utc), {},
-                             [{"author": "*", "error": f"stopped by {name}", "kind": "signal"}])
-        stopped = RunStopped(f"stopped by {name}: run {run_id} recorded as cancelled; nothing was published "
-                             "(the published warehouse is as the last finished run left it)", signum)
-        if servers := _temporary_servers():
-            _end_here(stopped, warehouse, servers)
-        raise stopped from None
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 @contextmanager
