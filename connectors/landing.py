@@ -2,7 +2,8 @@
 
 Files are written before anything parses them, and each landing also appends one JSON line
 to the run's index file, so the warehouse index (`raw_responses`) can always be rebuilt from
-disk and no fetched byte is lost when a later step fails.
+disk and no fetched byte is lost when a later step fails. A disk that refuses a write (full,
+read-only) raises StorageError naming the landing root, and leaves no half-written file.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from core.processes import remove_debris
+from core.errors import storage_error
+from core.processes import discard, remove_debris
 
 __all__ = ["LandedResponse", "RawLanding", "read_landed"]
 
@@ -63,6 +65,19 @@ class RawLanding:
         remove_debris(self.root, "*/.landing.*.tmp", _STREAM_TMP)
         remove_debris(self.root, "*/*/*.tmp*", _BODY_TMP)
 
+    @contextmanager
+    def _writing(self, tmp: Path | None = None) -> Iterator[None]:
+        """Turn a refused write into StorageError (naming the landing root), removing `tmp`."""
+        try:
+            yield
+        except OSError as exc:
+            if tmp is not None:
+                discard(tmp)
+            refused = storage_error(self.root, exc)
+            if refused is None:
+                raise
+            raise refused from None
+
     @property
     def index_path(self) -> Path:
         return self.root / "_index" / f"{self.run_id}.jsonl"
@@ -73,11 +88,12 @@ class RawLanding:
         rel = self._address(source, sha)
         target = self.root / rel
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(f".tmp{os.getpid()}")
-            with gzip.open(tmp, "wb", compresslevel=6) as fh:
-                fh.write(body)
-            os.replace(tmp, target)
+            with self._writing(tmp):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with gzip.open(tmp, "wb", compresslevel=6) as fh:
+                    fh.write(body)
+                os.replace(tmp, target)
         return self._index(source, url, status, sha, len(body), rel, body)
 
     @staticmethod
@@ -92,24 +108,29 @@ class RawLanding:
         The bytes go to a temporary file, gzip'd as they come; when the block ends they are put
         in their content address and indexed (`sink.landed`); if it raises, nothing is landed.
         """
-        (self.root / source).mkdir(parents=True, exist_ok=True)
         tmp = self.root / source / f".landing.{os.getpid()}.{threading.get_ident()}.tmp"
-        sink = _StreamSink(tmp, self._next_id())
+        with self._writing(tmp):
+            (self.root / source).mkdir(parents=True, exist_ok=True)
+            sink = _StreamSink(tmp, self._next_id(), self._writing)
         try:
             yield sink
             sink.close()
         except BaseException:
-            sink.close()
-            tmp.unlink(missing_ok=True)
+            try:
+                sink.close()
+            except Exception:  # noqa: BLE001 - the first failure is the one to report
+                pass
+            discard(tmp)
             raise
         sha = sink.sha.hexdigest()
         rel = self._address(source, sha)
         target = self.root / rel
-        if target.exists():
-            tmp.unlink()
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, target)
+        with self._writing(tmp):
+            if target.exists():
+                tmp.unlink()
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, target)
         sink.landed = self._index(source, url, status, sha, sink.size, rel, b"", sink.response_id)
 
     def _next_id(self) -> str:
@@ -133,9 +154,10 @@ class RawLanding:
                 path=str(rel),
                 body=body,
             )
-            self.index_path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.index_path, "a", encoding="utf-8") as fh:
-                fh.write(json.dumps(landed.index_row()) + "\n")
+            with self._writing():
+                self.index_path.parent.mkdir(parents=True, exist_ok=True)
+                with open(self.index_path, "a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(landed.index_row()) + "\n")
             self.landed.append(landed)
         return landed
 
@@ -147,21 +169,24 @@ class RawLanding:
 class _StreamSink:
     """Bytes written to it are hashed and gzip'd (level 1: landing a big file must not cost more than reading it)."""
 
-    def __init__(self, tmp: Path, response_id: str):
+    def __init__(self, tmp: Path, response_id: str, writing):
         self.response_id = response_id  # known before the body is: records read from it carry it
         self.sha = hashlib.sha256()
         self.size = 0
         self.landed: LandedResponse | None = None
+        self._writing = writing  # the landing's: a refused write is a StorageError, not a read error of the input
         self._fh = gzip.open(tmp, "wb", compresslevel=1)
 
     def write(self, data: bytes) -> None:
         self.sha.update(data)
         self.size += len(data)
-        self._fh.write(data)
+        with self._writing():
+            self._fh.write(data)
 
     def close(self) -> None:
         if not self._fh.closed:
-            self._fh.close()
+            with self._writing():
+                self._fh.close()
 
 
 def read_landed(root: Path, rel_path: str) -> bytes:

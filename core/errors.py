@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 
 __all__ = [
@@ -19,6 +21,8 @@ __all__ = [
     "SourceDownError",
     "SuspectAnswerError",
     "RunStopped",
+    "StorageError",
+    "storage_error",
     "redact",
     "redact_bytes",
     "register_secret",
@@ -171,3 +175,32 @@ class RunStopped(ScholarflowError):
 
     def __reduce__(self):
         return (self.__class__, (self.message, self.signum))
+
+
+class StorageError(ScholarflowError):
+    """A disk the pipeline writes to refused a write: full, read-only or not this user's to write. The run
+    failed with the published warehouse as it was; once the disk can be written, the next run succeeds."""
+
+
+# errno -> (what happened, what to do); DuckDB reports these as text, so they are matched by their strerror too.
+_STORAGE_FAULTS = {
+    errno.ENOSPC: ("no space left on its device", "free some space there (or point SCHOLARFLOW_HOME at a larger disk)"),
+    errno.EDQUOT: ("the disk quota is used up", "free some space there or raise the quota"),
+    errno.EROFS: ("it is on a read-only file system", "mount it writable (or point SCHOLARFLOW_HOME at a writable disk)"),
+    errno.EACCES: ("permission denied", "give this user write access to it"),
+    errno.EPERM: ("operation not permitted", "give this user write access to it"),
+    errno.EFBIG: ("a file grew over the file system's (or ulimit's) size limit", "raise the limit or use another disk"),
+}
+
+
+def storage_error(path, exc: BaseException) -> StorageError | None:
+    """Return the one-line StorageError for a write under `path` that failed on a full, read-only or
+    forbidden disk (an OSError, or a DuckDB error carrying one's text); None for any other failure."""
+    fault = _STORAGE_FAULTS.get(getattr(exc, "errno", None))
+    if fault is None:
+        text = str(exc)
+        fault = next((f for code, f in _STORAGE_FAULTS.items() if os.strerror(code) in text), None)
+    if fault is None:
+        return None
+    what, advice = fault
+    return StorageError(f"can't write {path}: {what}; {advice}, then run again (the published warehouse is unchanged)")

@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-__all__ = ["pid_alive", "remove_debris"]
+__all__ = ["pid_alive", "remove_debris", "discard"]
 
 
 def pid_alive(pid: int) -> bool:
@@ -41,3 +41,12 @@ def remove_debris(folder: Path, pattern: str, name: re.Pattern) -> list[Path]:
         except OSError:  # gone already, or not ours to remove: the next writer tries again
             pass
     return removed
+
+
+def discard(path: Path) -> None:
+    """Remove a temporary file if it is there; where the file system refuses (read-only, gone), keep quiet:
+    the first failure is the one to report, and the next writer's `remove_debris` sweeps what is left."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass

@@ -351,7 +351,8 @@ def recorded_run(warehouse: Warehouse, run_id: str, run: dict, kind: str) -> Ite
     `run` holds status, counts and errors; a failure in the block marks it failed with an
     error of `kind` and is raised again after the record is written. Bad input (a UserError,
     such as a malformed file to ingest) was refused, not run: the run's row is removed and
-    nothing is published. A stop signal cancels the run unpublished (`stop_guard`).
+    nothing is published. A stop signal cancels the run unpublished (`stop_guard`). A disk that refuses
+    a write (full, read-only) fails the run with a one-line StorageError, the published copy as it was.
     """
     with stop_guard(warehouse, run_id) as stopping:
         try:
@@ -362,17 +363,41 @@ def recorded_run(warehouse: Warehouse, run_id: str, run: dict, kind: str) -> Ite
         except Exception as exc:  # its load rolled back; the run must not read "succeeded"
             if stopping:  # DuckDB reports a signal as an interrupted query: a stop, not a failure
                 raise
-            run["status"] = "failed"
-            run["errors"].append({"author": "*", "error": f"{type(exc).__name__}: {exc}", "kind": kind})
-            _finish_run(warehouse, run_id, run)
+            refused = warehouse.refused_write(exc)
+            _fail_run(warehouse, run_id, run, refused or exc, kind)
+            if refused is not None:
+                raise refused from None
             raise
-        _finish_run(warehouse, run_id, run)
+        try:
+            _finish_run(warehouse, run_id, run)
+        except Exception as exc:
+            refused = warehouse.refused_write(exc)
+            if refused is None:
+                raise
+            _fail_run(warehouse, run_id, run, refused, "publish", publish=False)
+            raise refused from None
 
 
 def _finish_run(warehouse: Warehouse, run_id: str, run: dict) -> None:
     warehouse.finish_run(run_id, run["status"], datetime.now(timezone.utc), run["counts"], run["errors"])
     with timed(run, "publish"):
         publish_warehouse(warehouse)
+
+
+def _fail_run(warehouse: Warehouse, run_id: str, run: dict, exc: BaseException, kind: str, publish: bool = True) -> None:
+    """Record the run as failed and publish that record, as far as the disks allow: when they refuse the
+    writes (full, read-only), the run stays `running` in the working file and the next run marks it failed."""
+    run["status"] = "failed"
+    run["errors"].append({"author": "*", "error": f"{type(exc).__name__}: {exc}", "kind": kind})
+    try:
+        if publish:
+            _finish_run(warehouse, run_id, run)
+        else:
+            warehouse.finish_run(run_id, "failed", datetime.now(timezone.utc), run["counts"], run["errors"])
+    except Exception as later:
+        if warehouse.refused_write(later) is None:
+            raise
+        get_run_logger().warning("run %s: its failure is not recorded yet (%s); the next run records it", run_id, later)
 
 
 @contextmanager

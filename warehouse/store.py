@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from core.errors import WarehouseError
-from core.processes import remove_debris
+from core.errors import StorageError, WarehouseError, storage_error
+from core.processes import discard, remove_debris
 
 __all__ = ["Warehouse", "LoadResult", "open_published", "check_writer_free", "TABLE_KEYS", "WORK_TABLES", "SCORED_TABLES"]
 
@@ -93,17 +93,17 @@ def _connect(path: Path, read_only: bool, config: dict | None = None) -> duckdb.
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
         return duckdb.connect(str(path), read_only=read_only, config=config or {})
-    except PermissionError:
-        raise WarehouseError(f"can't write the warehouse at {path}: permission denied") from None
-    except duckdb.IOException as exc:
+    except (OSError, duckdb.IOException) as exc:
+        if not read_only and (refused := storage_error(path, exc)) is not None:
+            raise refused from None
         text = str(exc)
+        if isinstance(exc, OSError):
+            raise WarehouseError(f"can't use the warehouse at {path}: {exc.strerror or exc}") from None
         if "lock" in text.lower():
             raise WarehouseError(f"another scholarflow process is writing {path}; wait for it to finish") from None
         if "No such file" in text or "does not exist" in text:
             raise WarehouseError(f"no warehouse at {path}: run `scholarflow demo` or a backfill first") from None
         raise WarehouseError(f"can't open the warehouse at {path}: {text.splitlines()[0]}") from None
-    except OSError as exc:
-        raise WarehouseError(f"can't use the warehouse at {path}: {exc.strerror or exc}") from None
 
 
 def open_published(path: Path, sandboxed: bool = False) -> duckdb.DuckDBPyConnection:
@@ -169,9 +169,18 @@ class Warehouse:
             self._upgrade()
             self.con.execute(_sql("schema.sql"))
             self.con.execute(_sql("views.sql"))
-        except duckdb.Error:
+        except duckdb.Error as exc:
             self.con.close()
-            raise
+            raise self.refused_write(exc) or exc from None
+
+    def refused_write(self, exc: BaseException) -> StorageError | None:
+        """Return the StorageError of a failure that is the disk refusing a write (full, read-only), naming the
+        warehouse's folder; None for any other failure."""
+        if isinstance(exc, StorageError):
+            return exc
+        if isinstance(exc, (OSError, duckdb.Error)):
+            return storage_error(self.working_path.parent, exc)
+        return None
 
     def close(self) -> None:
         """Close the connection and let go of it: a Warehouse that an error's traceback still holds
@@ -188,7 +197,10 @@ class Warehouse:
             yield self.con
             self.con.execute("COMMIT")
         except BaseException:
-            self.con.execute("ROLLBACK")
+            try:
+                self.con.execute("ROLLBACK")
+            except duckdb.Error:  # a fatal error (a full disk) ended the transaction, and the connection, already
+                pass
             raise
 
     def _stage(self, table: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -264,8 +276,8 @@ class Warehouse:
         """Record a run as running; any run still 'running' here is a dead process's (one writer at a time) and is marked failed."""
         self.con.execute(
             "UPDATE runs SET status = 'failed', finished_at = ?, errors = ? WHERE status = 'running'",
-            [started_at, json.dumps([{"author": "*", "error": "its process ended before the run finished (killed, "
-                                      "or the machine stopped); marked failed by the next run", "kind": "died"}])])
+            [started_at, json.dumps([{"author": "*", "error": "its process ended before the run finished (killed, the "
+                                      "machine stopped, or its disk refused the record); marked failed by the next run", "kind": "died"}])])
         self.con.execute(
             "INSERT INTO runs (run_id, flow_name, triggered_by, started_at, status, authors_requested) VALUES (?, ?, ?, ?, 'running', ?)",
             [run_id, flow_name, triggered_by, started_at, authors_requested],
@@ -827,11 +839,11 @@ class Warehouse:
         The snapshot is written in the storage format of DuckDB 1.4 (PUBLISHED_STORAGE_VERSION), so
         the DuckDB CLI and clients of the last year open it, not only the 2.0 this pipeline runs.
         """
-        self.con.execute("CHECKPOINT")
         target = self.published_path
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         name = self.con.execute("SELECT current_database()").fetchone()[0]
         try:
+            self.con.execute("CHECKPOINT")
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp.unlink(missing_ok=True)
             self.con.execute(f"ATTACH '{quoted_path(tmp)}' AS published_snapshot (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')")
@@ -843,7 +855,10 @@ class Warehouse:
                 os.fsync(fh.fileno())
             os.replace(tmp, target)
         except (OSError, duckdb.Error) as exc:
-            tmp.unlink(missing_ok=True)
+            discard(tmp)
+            refused = storage_error(target.parent, exc)
+            if refused is not None:
+                raise refused from None
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
             raise WarehouseError(f"can't publish the warehouse to {target}: {reason}") from None
         return target
