@@ -15,7 +15,7 @@ from connectors.files import check_inputs
 from connectors.landing import RawLanding
 from connectors.openalex import openalex_author_key
 from core.settings import Settings
-from flows.steps import load_counts, load_files, new_run_id, recorded_run, restore_records, score_warehouse, timed
+from flows.steps import begin_run, load_counts, load_files, new_run_id, recorded_run, restore_records, score_warehouse, timed
 from warehouse import Warehouse
 
 __all__ = ["ingest_files"]
@@ -36,7 +36,7 @@ def ingest_files(paths: list[str], author: str | None = None, warehouse: str | N
     counts: dict = {}
     run = {"status": "succeeded", "counts": counts, "errors": []}
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
-        wh.start_run(run_id, "ingest-files", "operator", started, 1 if author_id else 0)
+        begin_run(wh, run_id, "ingest-files", "operator", started, 1 if author_id else 0)
         with recorded_run(wh, run_id, run, "load"):
             if wh.needs_records():  # an older warehouse: its records first, from its own raw landing
                 restore_records(wh, settings.raw_dir, run_id, started)

@@ -16,7 +16,7 @@ from prefect.states import Completed, Failed, State
 from prefect.utilities.annotations import quote  # clients and records reach a task unwalked (flows/steps.py)
 
 from flows.progress import watcher
-from flows.steps import (fetch_arxiv_counterparts, fetch_author, fetch_reference_texts, load_and_publish, new_run_id,
+from flows.steps import (begin_run, fetch_arxiv_counterparts, fetch_author, fetch_reference_texts, load_and_publish, new_run_id,
                          resolve_author, restore_records)
 from flows.stopping import stop_guard
 from core.errors import ScholarflowError
@@ -64,7 +64,7 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
     # Fails here, before any work, when a live run has no key.
     clients = make_clients(settings, run_id, replay_dir=SAMPLE_DIR if offline_sample else None, on_landed=watch.page)
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
-        wh.start_run(run_id, flow_name, triggered_by, started, len(author_keys))
+        begin_run(wh, run_id, flow_name, triggered_by, started, len(author_keys))
         with stop_guard(wh, run_id):  # a stop while fetching cancels the run too
             restored = restore_records(wh, settings.raw_dir, run_id, started) if wh.needs_records() else {}
             inputs, errors, failures = [], [], []

@@ -10,7 +10,7 @@ from typing import Iterator
 
 from prefect import flow
 
-from flows.steps import load_counts, new_run_id, recorded_run, rederive, score_warehouse, timed
+from flows.steps import begin_run, load_counts, new_run_id, recorded_run, rederive, score_warehouse, timed
 from core.settings import Settings, load_scoring_config
 from warehouse import Warehouse
 
@@ -25,7 +25,7 @@ def _offline_run(warehouse: str | None, flow_name: str, triggered_by: str, kind:
     run_id = new_run_id(started)
     run = {"status": "succeeded", "counts": {}, "errors": []}
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
-        wh.start_run(run_id, flow_name, triggered_by, started, 0)
+        begin_run(wh, run_id, flow_name, triggered_by, started, 0)
         with recorded_run(wh, run_id, run, kind):
             yield wh, run_id, run, started
 

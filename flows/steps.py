@@ -28,7 +28,7 @@ from connectors.landing import RawLanding, read_landed
 from connectors.openalex import openalex_author_key, orcid_key
 from core.errors import FetchError, InputFileError, SuspectAnswerError, UserError
 from core.settings import load_scoring_config
-from flows.stopping import stop_guard
+from flows.stopping import crash_flow_runs, current_flow_run_id, stop_guard
 from flows.wiring import Clients
 from transforms.assemble import (AuthorInput, Batch, arxiv_only_ids, assemble, attribute_authors, author_from_saved,
                                  derive_summary, inputs_from_landing, source_records,
@@ -45,7 +45,7 @@ from transforms.staging import (Staged, concat_staged, latest_staged, referenced
                                 stage_stored, subset_staged)
 from warehouse import LoadResult, Warehouse
 
-__all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_texts", "fetch_arxiv_counterparts",
+__all__ = ["new_run_id", "begin_run", "resolve_author", "fetch_author", "fetch_reference_texts", "fetch_arxiv_counterparts",
            "transform_run", "store_and_derive", "rederive", "restore_records", "load_run", "store_files", "load_files", "load_counts", "score_warehouse",
            "publish_warehouse", "recorded_run", "timed", "load_and_publish"]
 
@@ -53,6 +53,15 @@ __all__ = ["new_run_id", "resolve_author", "fetch_author", "fetch_reference_text
 def new_run_id(started: datetime) -> str:
     """Return a run id that sorts by start time and is unique across machines."""
     return f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def begin_run(warehouse: Warehouse, run_id: str, flow_name: str, triggered_by: str, started: datetime,
+              authors_requested: int) -> None:
+    """Record the run as running (with its Prefect flow run); the runs dead processes left running are marked
+    failed, and their flow runs crashed in Prefect."""
+    dead = warehouse.start_run(run_id, flow_name, triggered_by, started, authors_requested, current_flow_run_id())
+    if dead:
+        crash_flow_runs(dead, run_id)
 
 
 @task(name="resolve-author", cache_policy=NO_CACHE)

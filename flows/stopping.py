@@ -19,7 +19,38 @@ from prefect.exceptions import TerminationSignal
 from core.errors import RunStopped
 from warehouse import Warehouse
 
-__all__ = ["stop_guard"]
+__all__ = ["stop_guard", "current_flow_run_id", "crash_flow_runs"]
+
+
+def current_flow_run_id() -> str | None:
+    """The id of the Prefect flow run this code runs in (None outside one)."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    return str(context.flow_run.id) if context is not None and context.flow_run is not None else None
+
+
+def crash_flow_runs(flow_run_ids: list[str], run_id: str) -> int:
+    """Tell Prefect that these flow runs, of processes that died mid-run, Crashed: a killed process can't say it
+    itself, and its flow run would read Running for good. Runs already in a final state are left alone.
+    Returns how many were ended; a server that can't be told is logged, not fatal (the warehouse has the record)."""
+    from prefect import get_run_logger
+    from prefect.client.orchestration import get_client
+    from prefect.states import Crashed
+
+    ended = 0
+    try:
+        with get_client(sync_client=True) as client:
+            for flow_run_id in flow_run_ids:
+                state = client.read_flow_run(flow_run_id).state
+                if state is not None and state.is_final():
+                    continue
+                client.set_flow_run_state(flow_run_id, Crashed(
+                    message=f"its process ended before the run finished; marked crashed by run {run_id}"), force=True)
+                ended += 1
+    except Exception as exc:  # noqa: BLE001 - a flow run the server lost, a server gone: the warehouse has the record
+        get_run_logger().warning("the dead runs' Prefect flow runs were not marked crashed: %s", exc)
+    return ended
 
 
 def _temporary_servers() -> list:

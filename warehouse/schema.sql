@@ -18,9 +18,10 @@ CREATE TABLE IF NOT EXISTS runs (
     arxiv_rejected    INTEGER NOT NULL DEFAULT 0,
     requests_made     INTEGER NOT NULL DEFAULT 0,
     scoring_version   INTEGER,
-    errors            JSON
+    errors            JSON,
+    flow_run_id       VARCHAR
 );
-COMMENT ON TABLE runs IS 'One row per pipeline run: who started it, when, its status and counts (fetched, new, changed, failed, requests made), the scoring version it scored with, and its errors (failed authors, unfetched references).';
+COMMENT ON TABLE runs IS 'One row per pipeline run: who started it, when, its status and counts (fetched, new, changed, failed, requests made), the scoring version it scored with, and its errors (failed authors, unfetched references); flow_run_id is its Prefect flow run.';
 
 CREATE TABLE IF NOT EXISTS raw_responses (
     response_id    VARCHAR PRIMARY KEY,

@@ -35,7 +35,8 @@ __all__ = ["Warehouse", "LoadResult", "open_published", "check_writer_free", "TA
 ADDED_COLUMNS = (("work_locations", "pdf_url", "VARCHAR"), ("work_locations", "is_oa", "BOOLEAN"),
                  ("author_metrics", "arxiv_category", "VARCHAR"), ("author_metrics_history", "arxiv_category", "VARCHAR"),
                  ("work_metrics", "novelty_cohort", "VARCHAR"), ("work_metrics", "novelty_spread", "DOUBLE"), ("work_metrics", "novelty_spread_basis", "INTEGER"),
-                 ("work_neighbours", "shared_references", "INTEGER"), ("work_neighbours", "basis", "VARCHAR"))
+                 ("work_neighbours", "shared_references", "INTEGER"), ("work_neighbours", "basis", "VARCHAR"),
+                 ("runs", "flow_run_id", "VARCHAR"))
 WORK_TABLES = ("works", "work_identifiers", "work_locations", "work_topics", "authorships", "citations_by_year",
                "work_references", "work_links")
 # Natural key of every table a run writes (the keys docs and tests check).
@@ -272,16 +273,21 @@ class Warehouse:
         return self.con.execute(TRACKED_SQL).df()
 
     # -- run bookkeeping -----------------------------------------------------------------
-    def start_run(self, run_id: str, flow_name: str, triggered_by: str, started_at: datetime, authors_requested: int) -> None:
-        """Record a run as running; any run still 'running' here is a dead process's (one writer at a time) and is marked failed."""
-        self.con.execute(
-            "UPDATE runs SET status = 'failed', finished_at = ?, errors = ? WHERE status = 'running'",
+    def start_run(self, run_id: str, flow_name: str, triggered_by: str, started_at: datetime, authors_requested: int,
+                  flow_run_id: str | None = None) -> list[str]:
+        """Record a run as running. Any run still 'running' here is a dead process's (one writer at a time):
+        it is marked failed, and the Prefect flow run ids of those runs are returned (to be ended there too)."""
+        dead = self.con.execute(
+            "UPDATE runs SET status = 'failed', finished_at = ?, errors = ? WHERE status = 'running' RETURNING flow_run_id",
             [started_at, json.dumps([{"author": "*", "error": "its process ended before the run finished (killed, the "
-                                      "machine stopped, or its disk refused the record); marked failed by the next run", "kind": "died"}])])
+                                      "machine stopped, or its disk refused the record); marked failed by the next run", "kind": "died"}])],
+        ).fetchall()
         self.con.execute(
-            "INSERT INTO runs (run_id, flow_name, triggered_by, started_at, status, authors_requested) VALUES (?, ?, ?, ?, 'running', ?)",
-            [run_id, flow_name, triggered_by, started_at, authors_requested],
+            "INSERT INTO runs (run_id, flow_name, triggered_by, started_at, status, authors_requested, flow_run_id) "
+            "VALUES (?, ?, ?, ?, 'running', ?, ?)",
+            [run_id, flow_name, triggered_by, started_at, authors_requested, flow_run_id],
         )
+        return [r[0] for r in dead if r[0]]
 
     def finish_run(self, run_id: str, status: str, finished_at: datetime, counts: dict, errors: list[dict]) -> None:
         allowed = {"authors_failed", "records_fetched", "works_new", "works_changed", "merged_duplicates",

@@ -402,3 +402,18 @@ def test_a_stopped_or_killed_ingest_publishes_nothing_leaves_no_debris_and_the_n
     con.close()
     assert statuses == sorted(["succeeded", "failed" if sig == signal.SIGKILL else "cancelled"])
     assert content_digests(home / "warehouse.duckdb") == clean
+    # Prefect's side ends too: the killed command's flow run was marked Crashed by the next run
+    assert _flow_run_states(prefect_home) <= {"COMPLETED", "CRASHED", "CANCELLED", "FAILED"}
+    if sig == signal.SIGKILL:
+        assert "CRASHED" in _flow_run_states(prefect_home)
+
+
+def _flow_run_states(prefect_home: Path) -> set[str]:
+    """The state types of every flow run in a Prefect home's database."""
+    import sqlite3
+
+    con = sqlite3.connect(prefect_home / "prefect.db")
+    try:
+        return {r[0] for r in con.execute("SELECT state_type FROM flow_run")}
+    finally:
+        con.close()

@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,10 +27,33 @@ def _digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
 
 
+@pytest.fixture(autouse=True)
+def _one_prefect_server(prefect_harness, monkeypatch):
+    """Commands report to the session's Prefect server (a real one, as a deployment's runs do) instead of each
+    starting a temporary one, which takes ~10 s a command; the tests of the temporary server itself unset it."""
+    from prefect.settings import PREFECT_API_URL
+
+    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
+
+
+@pytest.fixture(scope="module")
+def _backfilled(tmp_path_factory, prefect_harness):
+    """One offline backfill of A5000000002 (its whole home), made once for the module."""
+    from prefect.settings import PREFECT_API_URL
+
+    home = tmp_path_factory.mktemp("backfilled") / "data"
+    env = {k: v for k, v in os.environ.items() if k != "OPENALEX_API_KEY"}
+    env.update(SCHOLARFLOW_HOME=str(home), PREFECT_API_URL=PREFECT_API_URL.value(), PREFECT_LOGGING_LEVEL="WARNING")
+    proc = subprocess.run([SCHOLARFLOW, "backfill", "A5000000002", "--offline-sample"], capture_output=True, text=True,
+                          env=env, timeout=300, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    return home
+
+
 @pytest.fixture
-def published(tmp_path, monkeypatch, capsys):
-    code, _, err = run(monkeypatch, capsys, "backfill", "A5000000002", "--offline-sample")
-    assert code == 0, err
+def published(_backfilled, tmp_path):
+    """This test's own copy of the backfilled home; returns its published warehouse."""
+    shutil.copytree(_backfilled, tmp_path / "data")
     return tmp_path / "data" / "warehouse.duckdb"
 
 
@@ -328,6 +352,7 @@ def test_exit_codes_follow_the_run_and_a_down_source_fails_once(tmp_path, monkey
 
 
 def test_a_prefect_server_too_slow_to_start_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("PREFECT_API_URL")
     monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "1")
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
     code, _, err = run(monkeypatch, capsys, "backfill", "A5000000002", "--offline-sample")
@@ -339,6 +364,7 @@ def test_two_commands_at_once_on_a_new_prefect_home(tmp_path, monkeypatch, capsy
     """Two temporary Prefect servers starting together on a fresh home (both migrating) used to collide."""
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_LOGGING_LEVEL": "WARNING"}
     env.pop("OPENALEX_API_KEY", None)
+    env.pop("PREFECT_API_URL")
     commands = [[SCHOLARFLOW, "demo", "--warehouse", str(tmp_path / "a" / "warehouse.duckdb")],
                 [SCHOLARFLOW, "backfill", "A5000000002", "--offline-sample", "--warehouse", str(tmp_path / "b" / "warehouse.duckdb")],
                 [SCHOLARFLOW, "backfill", "A5000000003", "--offline-sample", "--warehouse", str(tmp_path / "b" / "warehouse.duckdb")]]

@@ -272,9 +272,10 @@ def test_a_warehouse_from_before_scoring_is_upgraded_without_losing_history(tmp_
 def test_a_run_left_running_by_a_dead_process_is_marked_failed_by_the_next(tmp_path):
     now = dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc)
     with Warehouse(tmp_path / "w.duckdb", tmp_path / "p.duckdb") as wh:
-        wh.start_run("dead", "nightly-refresh", "schedule", now, 3)  # its process was killed -9: never finished
+        assert wh.start_run("dead", "nightly-refresh", "schedule", now, 3, "flow-run-1") == []  # then killed -9
     with Warehouse(tmp_path / "w.duckdb", tmp_path / "p.duckdb") as wh:
-        wh.start_run("next", "nightly-refresh", "schedule", now + dt.timedelta(days=1), 3)
+        # the dead run's Prefect flow run comes back, to be marked crashed there
+        assert wh.start_run("next", "nightly-refresh", "schedule", now + dt.timedelta(days=1), 3, "flow-run-2") == ["flow-run-1"]
         rows = dict(wh.con.execute("SELECT run_id, status FROM runs").fetchall())
         errors = wh.con.execute("SELECT errors FROM runs WHERE run_id = 'dead'").fetchone()[0]
     assert rows == {"dead": "failed", "next": "running"}
