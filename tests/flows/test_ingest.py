@@ -8,7 +8,8 @@ import pytest
 from core.settings import SAMPLE_DIR
 from flows.ingest import ingest_files
 from flows.refresh import backfill_authors
-from tests.conftest import SAMPLE_AUTHORS
+from tests.conftest import SAMPLE_AUTHORS, realdata
+from tests.fault_server import content_digests
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -66,3 +67,39 @@ def test_skip_bad_lines_loads_the_good_ones_and_quarantines_the_rest(tmp_path):
     con.close()
     assert [(r[0], r[2]) for r in rows] == [(2, '{"id": "https://openalex.org/W9", "title": \n'), (4, "<html>\n")]
     assert "line 2 is not an OpenAlex record" in rows[0][1] and rows[0][3].endswith("works.jsonl") and landed == 2
+
+
+def _generated(n: int, path) -> None:
+    """`n` works records made from the real idb_2026 lists, as messy as an export gets: most are the real
+    records with a new W id, DOI and title number (papers of their own, compact: no abstract, 10 references);
+    every 10th is another OpenAlex record of a paper already in the file (its DOI kept: they merge); every
+    10th, after the first pass over the real records, is a real record sent again as it is."""
+    folder = realdata("openalex/idb_2026")
+    real = [w for f in sorted(folder.glob("openalex_works_author_*.json")) for w in json.loads(f.read_bytes())["results"]]
+    with path.open("w") as out:
+        for i in range(n):
+            w = dict(real[i % len(real)], abstract_inverted_index=None)
+            w["referenced_works"] = (w.get("referenced_works") or [])[:10]
+            if i % 10 == 3:
+                w["id"] = f"https://openalex.org/W8{i:09d}"
+                w["ids"] = {**(w.get("ids") or {}), "openalex": w["id"]}
+            elif not (i % 10 == 7 and i >= len(real)):
+                doi = f"https://doi.org/10.99999/generated.{i}"
+                w.update(id=f"https://openalex.org/W9{i:09d}", doi=doi, title=f"{w.get('title') or 'Untitled'} {i}",
+                         display_name=None, ids={"openalex": f"https://openalex.org/W9{i:09d}", "doi": doi})
+            out.write(json.dumps(w) + "\n")
+
+
+def test_the_same_5000_generated_records_ingested_again_and_again_change_nothing(tmp_path):
+    """Re-running the same input is idempotent at size (it once reported changes and grew work_locations each time)."""
+    path = tmp_path / "generated.jsonl"
+    _generated(5000, path)
+    first = ingest_files([str(path)])
+    assert first["status"] == "succeeded" and first["records_fetched"] == 5000
+    assert first["merged_duplicates"] > 200 and first["works_new"] < 4800, first  # the duplicates did merge
+    published = tmp_path / "data" / "warehouse.duckdb"
+    digests = content_digests(published)
+    for _ in range(2):
+        again = ingest_files([str(path)])
+        assert again["status"] == "succeeded" and (again["works_new"], again["works_changed"]) == (0, 0), again
+        assert content_digests(published) == digests
