@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 from core.errors import storage_error
-from core.processes import discard, remove_debris
+from core.processes import discard, kill_point, remove_debris
 
 __all__ = ["LandedResponse", "RawLanding", "read_landed"]
 
@@ -93,6 +93,7 @@ class RawLanding:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with gzip.open(tmp, "wb", compresslevel=6) as fh:
                     fh.write(body)
+                kill_point("land")
                 os.replace(tmp, target)
         return self._index(source, url, status, sha, len(body), rel, body)
 

@@ -3,15 +3,18 @@
 A process killed with SIGKILL (or a machine that stopped) leaves its temporary files behind: a
 half-written published copy, a half-landed body. Each such file names its writer's pid, so the
 next writer can tell debris from a file being written and remove it.
+
+`kill_point` is where the fault tests kill a process at an exact moment (SCHOLARFLOW_KILL_AT).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import signal
 from pathlib import Path
 
-__all__ = ["pid_alive", "remove_debris", "discard"]
+__all__ = ["pid_alive", "remove_debris", "discard", "kill_point"]
 
 
 def pid_alive(pid: int) -> bool:
@@ -50,3 +53,11 @@ def discard(path: Path) -> None:
         path.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+def kill_point(name: str) -> None:
+    """Kill this process with SIGKILL here when SCHOLARFLOW_KILL_AT names this point ("land": a fetched body
+    written but not yet in place; "publish": the published copy written but not yet renamed): a test hook (a failpoint),
+    so a kill -9 lands at a chosen moment instead of wherever a signal happens to arrive. Unset, it does nothing."""
+    if os.environ.get("SCHOLARFLOW_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from core.errors import StorageError, WarehouseError, storage_error
-from core.processes import discard, remove_debris
+from core.processes import discard, kill_point, remove_debris
 
 __all__ = ["Warehouse", "LoadResult", "open_published", "check_writer_free", "TABLE_KEYS", "WORK_TABLES", "SCORED_TABLES"]
 
@@ -859,6 +859,7 @@ class Warehouse:
                 self.con.execute("DETACH published_snapshot")
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
+            kill_point("publish")
             os.replace(tmp, target)
         except (OSError, duckdb.Error) as exc:
             discard(tmp)

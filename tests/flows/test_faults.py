@@ -316,12 +316,20 @@ SCHOLARFLOW = str(Path(sys.executable).with_name("scholarflow"))
 
 
 def _ingest(saved: Path, home: Path, prefect_home: Path, stop_at: str | None = None,
-            sig: int = signal.SIGTERM, group: bool = False) -> tuple[int, str, float]:
-    """Run `scholarflow -v ingest` of `saved` into `home`; with `stop_at`, send `sig` when that log line appears.
-    Returns (exit code, stderr, seconds from the signal to the exit). stderr is read by a thread: a killed
-    command's orphaned Prefect server still holds the pipe open."""
-    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "INFO", "SCHOLARFLOW_HOME": str(home), "PREFECT_HOME": str(prefect_home)}
-    proc = subprocess.Popen([SCHOLARFLOW, "-v", "ingest", str(saved), "--author", "A5074832503"], env=env,
+            sig: int = signal.SIGTERM, group: bool = False, kill_at: str | None = None) -> tuple[int, str, float]:
+    """Run `scholarflow -v ingest` of `saved` into `home` (see `_command`)."""
+    return _command(["ingest", str(saved), "--author", "A5074832503"], home, prefect_home, stop_at, sig, group, kill_at)
+
+
+def _command(args: list[str], home: Path, prefect_home: Path, stop_at: str | None = None,
+             sig: int = signal.SIGTERM, group: bool = False, kill_at: str | None = None) -> tuple[int, str, float]:
+    """Run `scholarflow -v ARGS` into `home`; with `stop_at`, send `sig` when that log line appears; with `kill_at`,
+    the command kills itself at that point (SCHOLARFLOW_KILL_AT). Returns (exit code, stderr, seconds from the
+    signal to the exit). stderr is read by a thread: a killed command's orphaned Prefect server holds the pipe open."""
+    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "INFO", "SCHOLARFLOW_HOME": str(home), "PREFECT_HOME": str(prefect_home),
+           **({"SCHOLARFLOW_KILL_AT": kill_at} if kill_at else {})}
+    env.pop("PREFECT_API_URL", None)  # its own temporary server, as an operator's command has
+    proc = subprocess.Popen([SCHOLARFLOW, "-v", *args], env=env,
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             # a group of its own with Ctrl-C's default, as a terminal gives it
                             preexec_fn=(lambda: (signal.signal(signal.SIGINT, signal.SIG_DFL), os.setsid())) if group else None)
@@ -415,5 +423,51 @@ def _flow_run_states(prefect_home: Path) -> set[str]:
     con = sqlite3.connect(prefect_home / "prefect.db")
     try:
         return {r[0] for r in con.execute("SELECT state_type FROM flow_run")}
+    finally:
+        con.close()
+
+
+def test_a_backfill_killed_with_a_body_half_landed_leaves_debris_the_next_run_removes_and_converges(real_lists, tmp_path):
+    """kill -9 at the fetch: a body written to its temporary file, not yet in its place. The next backfill
+    removes the debris, marks the dead run failed (its flow run crashed) and equals a backfill never killed."""
+    _, _, prefect_home = real_lists
+    home = tmp_path / "data"
+    code, err, _ = _command(["backfill", AUTHOR, "--offline-sample"], home, prefect_home, kill_at="land")
+    assert code == -signal.SIGKILL, err[-2000:]
+    assert list((home / "raw").rglob("*.tmp[0-9]*"))  # the half-landed body
+    assert not (home / "warehouse.duckdb").exists()
+    assert _command(["backfill", AUTHOR, "--offline-sample"], home, prefect_home)[0] == 0
+    assert list(home.rglob("*.tmp*")) == [] and _servers(prefect_home) == []
+    assert sorted(s for s, in _statuses(home / "warehouse.duckdb")) == ["failed", "succeeded"]
+    assert _flow_run_states(prefect_home) <= {"COMPLETED", "CRASHED", "CANCELLED", "FAILED"}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SCHOLARFLOW_HOME", str(tmp_path / "never-killed"))
+        assert backfill_author(AUTHOR, offline_sample=True)["status"] == "succeeded"
+    assert content_digests(home / "warehouse.duckdb") == content_digests(tmp_path / "never-killed" / "warehouse.duckdb")
+
+
+def test_a_publish_killed_half_way_leaves_the_published_file_whole_and_the_next_run_converges(real_lists, tmp_path):
+    """kill -9 at the publish: the new copy written beside the published file, not yet renamed over it. The
+    published file is the previous one, byte for byte, and opens; the next run removes the half copy and
+    ends where an uninterrupted ingest does."""
+    saved, clean, prefect_home = real_lists
+    home = tmp_path / "data"
+    assert _ingest(saved, home, prefect_home)[0] == 0
+    before = (home / "warehouse.duckdb").read_bytes()
+    code, err, _ = _ingest(saved, home, prefect_home, kill_at="publish")
+    assert code == -signal.SIGKILL, err[-2000:]
+    assert list(home.glob(".warehouse.duckdb.*.tmp"))  # the half-published copy
+    assert (home / "warehouse.duckdb").read_bytes() == before
+    assert content_digests(home / "warehouse.duckdb") == clean  # whole: it opens and reads as before
+    assert _ingest(saved, home, prefect_home)[0] == 0
+    assert list(home.rglob("*.tmp*")) == [] and list(home.glob(".*.tmp")) == [] and _servers(prefect_home) == []
+    assert content_digests(home / "warehouse.duckdb") == clean
+    assert [s for s, in _statuses(home / "warehouse.duckdb")] == ["succeeded"] * 3  # it had recorded its end
+
+
+def _statuses(published: Path) -> list[tuple]:
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        return con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()
     finally:
         con.close()
