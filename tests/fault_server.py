@@ -208,3 +208,12 @@ def content_digests(path) -> dict[str, str]:
     finally:
         con.close()
 
+
+
+def run_records(path) -> list[tuple]:
+    """Return (status, errors) of every run in a warehouse file, oldest first."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT status, errors FROM runs ORDER BY started_at").fetchall()
+    finally:
+        con.close()

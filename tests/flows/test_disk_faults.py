@@ -17,11 +17,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.conftest import realdata
-from tests.fault_server import content_digests
+from tests.fault_server import content_digests, run_records
 
 pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.faults]
 
@@ -93,14 +92,6 @@ def _refused(step: dict, folder: Path, what: str) -> None:
     assert "Traceback" not in step["err"] and step["tmp"] == []
 
 
-def _runs(published: Path) -> list[tuple]:
-    con = duckdb.connect(str(published), read_only=True)
-    try:
-        return con.execute("SELECT status, errors FROM runs ORDER BY started_at").fetchall()
-    finally:
-        con.close()
-
-
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -138,7 +129,7 @@ def test_a_full_or_read_only_raw_folder_fails_the_run_in_one_line_and_the_next_r
     _refused(steps["3-raw-read-only"], home / "raw", "it is on a read-only file system; mount it writable")
     for name in ("2-raw-full", "3-raw-read-only"):  # the warehouse could be written: the failure is recorded and published
         assert content_digests(steps[name]["published"]) == before
-    statuses = _runs(steps["3-raw-read-only"]["published"])
+    statuses = run_records(steps["3-raw-read-only"]["published"])
     assert [s for s, _ in statuses] == ["succeeded", "failed", "failed"]
     assert all("StorageError: can't write" in e for _, e in statuses[1:])
 
@@ -152,7 +143,7 @@ def test_a_read_only_warehouse_folder_or_a_file_size_limit_refuses_and_leaves_th
     assert content_digests(steps["5-file-size-limit"]["published"]) == content_digests(steps["1-before"]["published"])
     again = steps["6-again"]
     assert again["rc"] == 0 and again["tmp"] == [], again["err"][-3000:]
-    statuses = [s for s, _ in _runs(again["published"])]
+    statuses = [s for s, _ in run_records(again["published"])]
     assert statuses[0] == "succeeded" and statuses[-1] == "succeeded" and "running" not in statuses
     assert content_digests(again["published"]) != content_digests(steps["1-before"]["published"])
 
@@ -174,7 +165,7 @@ step 3-again "$SF" ingest "$P2"
     assert _sha(steps["2-full"]["published"]) == _sha(steps["1-before"]["published"])
     again = steps["3-again"]
     assert again["rc"] == 0 and again["tmp"] == [], again["err"][-3000:]
-    statuses = _runs(again["published"])
+    statuses = run_records(again["published"])
     assert [s for s, _ in statuses] == ["succeeded", "failed", "succeeded"]
     # recorded by the failed run itself when the disk took that much, else by the next run
     assert "StorageError: can't write" in statuses[1][1] or "marked failed by the next run" in statuses[1][1]

@@ -25,7 +25,7 @@ import pytest
 from core.errors import RateLimitedError, ScholarflowError, SuspectAnswerError, SourceRejectedError, TransientFetchError
 from flows.refresh import backfill_author
 from tests.conftest import realdata
-from tests.fault_server import FaultServer, content_digests
+from tests.fault_server import FaultServer, content_digests, run_records
 
 pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.faults]
 
@@ -438,7 +438,7 @@ def test_a_backfill_killed_with_a_body_half_landed_leaves_debris_the_next_run_re
     assert not (home / "warehouse.duckdb").exists()
     assert _command(["backfill", AUTHOR, "--offline-sample"], home, prefect_home)[0] == 0
     assert list(home.rglob("*.tmp*")) == [] and _servers(prefect_home) == []
-    assert sorted(s for s, in _statuses(home / "warehouse.duckdb")) == ["failed", "succeeded"]
+    assert sorted(s for s, _ in run_records(home / "warehouse.duckdb")) == ["failed", "succeeded"]
     assert _flow_run_states(prefect_home) <= {"COMPLETED", "CRASHED", "CANCELLED", "FAILED"}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SCHOLARFLOW_HOME", str(tmp_path / "never-killed"))
@@ -462,12 +462,4 @@ def test_a_publish_killed_half_way_leaves_the_published_file_whole_and_the_next_
     assert _ingest(saved, home, prefect_home)[0] == 0
     assert list(home.rglob("*.tmp*")) == [] and list(home.glob(".*.tmp")) == [] and _servers(prefect_home) == []
     assert content_digests(home / "warehouse.duckdb") == clean
-    assert [s for s, in _statuses(home / "warehouse.duckdb")] == ["succeeded"] * 3  # it had recorded its end
-
-
-def _statuses(published: Path) -> list[tuple]:
-    con = duckdb.connect(str(published), read_only=True)
-    try:
-        return con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()
-    finally:
-        con.close()
+    assert [s for s, _ in run_records(home / "warehouse.duckdb")] == ["succeeded"] * 3  # it had recorded its end
