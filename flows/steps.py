@@ -28,7 +28,7 @@ from connectors.landing import RawLanding, read_landed
 from connectors.openalex import openalex_author_key, orcid_key
 from core.errors import FetchError, InputFileError, SuspectAnswerError, UserError
 from core.settings import load_scoring_config
-from flows.stopping import crash_flow_runs, current_flow_run_id, stop_guard
+from flows.stopping import current_flow_run_id, end_flow_runs, stop_guard
 from flows.wiring import Clients
 from transforms.assemble import (AuthorInput, Batch, arxiv_only_ids, assemble, attribute_authors, author_from_saved,
                                  derive_summary, inputs_from_landing, source_records,
@@ -57,11 +57,11 @@ def new_run_id(started: datetime) -> str:
 
 def begin_run(warehouse: Warehouse, run_id: str, flow_name: str, triggered_by: str, started: datetime,
               authors_requested: int) -> None:
-    """Record the run as running (with its Prefect flow run); the runs dead processes left running are marked
-    failed, and their flow runs crashed in Prefect."""
-    dead = warehouse.start_run(run_id, flow_name, triggered_by, started, authors_requested, current_flow_run_id())
-    if dead:
-        crash_flow_runs(dead, run_id)
+    """Record the run as running (with its Prefect flow run). The runs dead processes left running are marked
+    failed and their flow runs Crashed in Prefect; a stopped run's flow run not yet final there is Cancelled."""
+    ends = warehouse.start_run(run_id, flow_name, triggered_by, started, authors_requested, current_flow_run_id())
+    if ends:
+        end_flow_runs(ends, run_id)
 
 
 @task(name="resolve-author", cache_policy=NO_CACHE)

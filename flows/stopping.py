@@ -19,7 +19,7 @@ from prefect.exceptions import TerminationSignal
 from core.errors import RunStopped
 from warehouse import Warehouse
 
-__all__ = ["stop_guard", "current_flow_run_id", "crash_flow_runs"]
+__all__ = ["stop_guard", "current_flow_run_id", "end_flow_runs"]
 
 
 def current_flow_run_id() -> str | None:
@@ -30,26 +30,28 @@ def current_flow_run_id() -> str | None:
     return str(context.flow_run.id) if context is not None and context.flow_run is not None else None
 
 
-def crash_flow_runs(flow_run_ids: list[str], run_id: str) -> int:
-    """Tell Prefect that these flow runs, of processes that died mid-run, Crashed: a killed process can't say it
-    itself, and its flow run would read Running for good. Runs already in a final state are left alone.
-    Returns how many were ended; a server that can't be told is logged, not fatal (the warehouse has the record)."""
+def end_flow_runs(ends: dict[str, str], run_id: str) -> int:
+    """End in Prefect the flow runs of earlier runs that could not end themselves: {flow run id: "crashed"} for a
+    process that died mid-run, "cancelled" for a stopped one whose Prefect server was gone. A flow run already in
+    a final state is left alone. Returns how many were ended; a server that can't be told is logged, not fatal
+    (the warehouse has the record)."""
     from prefect import get_run_logger
     from prefect.client.orchestration import get_client
-    from prefect.states import Crashed
+    from prefect.states import Cancelled, Crashed
 
     ended = 0
     try:
         with get_client(sync_client=True) as client:
-            for flow_run_id in flow_run_ids:
+            for flow_run_id, how in ends.items():
                 state = client.read_flow_run(flow_run_id).state
                 if state is not None and state.is_final():
                     continue
-                client.set_flow_run_state(flow_run_id, Crashed(
-                    message=f"its process ended before the run finished; marked crashed by run {run_id}"), force=True)
+                final = Crashed if how == "crashed" else Cancelled
+                client.set_flow_run_state(flow_run_id, final(
+                    message=f"its process ended before the run finished; marked {how} by run {run_id}"), force=True)
                 ended += 1
     except Exception as exc:  # noqa: BLE001 - a flow run the server lost, a server gone: the warehouse has the record
-        get_run_logger().warning("the dead runs' Prefect flow runs were not marked crashed: %s", exc)
+        get_run_logger().warning("earlier runs' Prefect flow runs were not ended: %s", exc)
     return ended
 
 
@@ -68,7 +70,8 @@ def _end_here(stopped: RunStopped, warehouse: Warehouse, servers: list) -> None:
     spend minutes retrying it. The run is recorded where it matters, in the warehouse; the flow run is told
     Cancelled if the server still answers within seconds; the server is stopped; one line says what happened."""
     warehouse.close()
-    reporter = threading.Thread(target=_report_cancelled, args=(str(stopped),), daemon=True)
+    # The flow run is this thread's context: read here, the reporter thread has no such context.
+    reporter = threading.Thread(target=_report_cancelled, args=(current_flow_run_id(), str(stopped)), daemon=True)
     reporter.start()
     reporter.join(timeout=3)
     for server in servers:
@@ -78,17 +81,16 @@ def _end_here(stopped: RunStopped, warehouse: Warehouse, servers: list) -> None:
     os._exit(stopped.exit_code)
 
 
-def _report_cancelled(message: str) -> None:
+def _report_cancelled(flow_run_id: str | None, message: str) -> None:
+    if flow_run_id is None:
+        return
     try:
         from prefect.client.orchestration import get_client
-        from prefect.context import FlowRunContext
         from prefect.states import Cancelled
 
-        context = FlowRunContext.get()
-        if context is not None and context.flow_run is not None:
-            with get_client(sync_client=True) as client:
-                client.set_flow_run_state(context.flow_run.id, Cancelled(message=message), force=True)
-    except Exception:  # noqa: BLE001 - the server is gone: the warehouse has the record
+        with get_client(sync_client=True) as client:
+            client.set_flow_run_state(flow_run_id, Cancelled(message=message), force=True)
+    except Exception:  # noqa: BLE001 - the server is gone: the warehouse has the record, the next run tells Prefect
         pass
 
 

@@ -274,9 +274,13 @@ class Warehouse:
 
     # -- run bookkeeping -----------------------------------------------------------------
     def start_run(self, run_id: str, flow_name: str, triggered_by: str, started_at: datetime, authors_requested: int,
-                  flow_run_id: str | None = None) -> list[str]:
+                  flow_run_id: str | None = None) -> dict[str, str]:
         """Record a run as running. Any run still 'running' here is a dead process's (one writer at a time):
-        it is marked failed, and the Prefect flow run ids of those runs are returned (to be ended there too)."""
+        it is marked failed. Returns {Prefect flow run id: "crashed" or "cancelled"} of the flow runs to be ended
+        there too: the dead runs', and the previous run's if it was cancelled (a stopped command can't always tell
+        Prefect: its server may be down)."""
+        last = self.con.execute("SELECT status, flow_run_id FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()
+        cancelled = {last[1]: "cancelled"} if last and last[0] == "cancelled" and last[1] else {}
         dead = self.con.execute(
             "UPDATE runs SET status = 'failed', finished_at = ?, errors = ? WHERE status = 'running' RETURNING flow_run_id",
             [started_at, json.dumps([{"author": "*", "error": "its process ended before the run finished (killed, the "
@@ -287,7 +291,7 @@ class Warehouse:
             "VALUES (?, ?, ?, ?, 'running', ?, ?)",
             [run_id, flow_name, triggered_by, started_at, authors_requested, flow_run_id],
         )
-        return [r[0] for r in dead if r[0]]
+        return {**cancelled, **{r[0]: "crashed" for r in dead if r[0]}}
 
     def finish_run(self, run_id: str, status: str, finished_at: datetime, counts: dict, errors: list[dict]) -> None:
         allowed = {"authors_failed", "records_fetched", "works_new", "works_changed", "merged_duplicates",

@@ -272,14 +272,20 @@ def test_a_warehouse_from_before_scoring_is_upgraded_without_losing_history(tmp_
 def test_a_run_left_running_by_a_dead_process_is_marked_failed_by_the_next(tmp_path):
     now = dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc)
     with Warehouse(tmp_path / "w.duckdb", tmp_path / "p.duckdb") as wh:
-        assert wh.start_run("dead", "nightly-refresh", "schedule", now, 3, "flow-run-1") == []  # then killed -9
+        assert wh.start_run("dead", "nightly-refresh", "schedule", now, 3, "flow-run-1") == {}  # then killed -9
     with Warehouse(tmp_path / "w.duckdb", tmp_path / "p.duckdb") as wh:
         # the dead run's Prefect flow run comes back, to be marked crashed there
-        assert wh.start_run("next", "nightly-refresh", "schedule", now + dt.timedelta(days=1), 3, "flow-run-2") == ["flow-run-1"]
+        assert wh.start_run("next", "nightly-refresh", "schedule", now + dt.timedelta(days=1), 3, "flow-run-2") == {"flow-run-1": "crashed"}
         rows = dict(wh.con.execute("SELECT run_id, status FROM runs").fetchall())
         errors = wh.con.execute("SELECT errors FROM runs WHERE run_id = 'dead'").fetchone()[0]
     assert rows == {"dead": "failed", "next": "running"}
     assert "ended before the run finished" in errors
+    with Warehouse(tmp_path / "w.duckdb", tmp_path / "p.duckdb") as wh:
+        wh.finish_run("next", "cancelled", now + dt.timedelta(days=1, hours=1), {}, [])  # stopped; Prefect not told
+        # the stopped run's flow run comes back once, to be cancelled there; checked by this run, not again
+        assert wh.start_run("third", "nightly-refresh", "schedule", now + dt.timedelta(days=2), 3, "flow-run-3") == {"flow-run-2": "cancelled"}
+        wh.finish_run("third", "succeeded", now + dt.timedelta(days=2, hours=1), {}, [])
+        assert wh.start_run("fourth", "nightly-refresh", "schedule", now + dt.timedelta(days=3), 3, None) == {}
 
 
 def test_a_writer_removes_the_half_published_copies_of_dead_processes_only(tmp_path):
