@@ -71,3 +71,12 @@ def prefect_harness():
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def prefect_api_url(prefect_harness) -> str:
+    """The session's Prefect server's API address, for commands run as subprocesses (they then start no
+    temporary server of their own, ~10 s a command)."""
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value()

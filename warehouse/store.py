@@ -867,7 +867,7 @@ class Warehouse:
             os.replace(tmp, target)
         except (OSError, duckdb.Error) as exc:
             discard(tmp)
-            refused = storage_error(target.parent, exc)
+            refused = self.refused_write(exc)  # the published copy sits beside the working one
             if refused is not None:
                 raise refused from None
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]

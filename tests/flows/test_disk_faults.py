@@ -63,14 +63,12 @@ def parts(tmp_path_factory):
     return files
 
 
-def _sequence(script: str, home: Path, out: Path, parts: list[Path]) -> dict:
+def _sequence(script: str, home: Path, out: Path, parts: list[Path], prefect_api_url: str) -> dict:
     """Run `script` (shell, with `step`) in a mount namespace; return {step: {rc, err, published, tmp}}."""
-    from prefect.settings import PREFECT_API_URL
-
     out.mkdir()
     home.mkdir()
     env = {**os.environ, "SF": SCHOLARFLOW, "H": str(home), "OUT": str(out), "P1": str(parts[0]), "P2": str(parts[1]),
-           "SCHOLARFLOW_HOME": str(home), "PREFECT_API_URL": PREFECT_API_URL.value()}
+           "SCHOLARFLOW_HOME": str(home), "PREFECT_API_URL": prefect_api_url}
     done = subprocess.run([*NAMESPACE, "sh", "-ec", STEP + script], env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     steps = {}
@@ -97,7 +95,7 @@ def _sha(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def raw_faults(parts, tmp_path_factory):
+def raw_faults(parts, tmp_path_factory, prefect_api_url):
     """One warehouse through: a first ingest; then the second one with raw/ full, with raw/ read-only, with the
     warehouse folder read-only, under a file-size ulimit; then the second one with every disk writable."""
     root = tmp_path_factory.mktemp("raw-faults")
@@ -115,7 +113,7 @@ step 4-home-read-only "$SF" ingest "$P2"
 umount "$H"
 step 5-file-size-limit prlimit --fsize=1048576 "$SF" ingest "$P2"
 step 6-again "$SF" ingest "$P2"
-""", root / "data", root / "out", parts)
+""", root / "data", root / "out", parts, prefect_api_url)
     return steps, root
 
 
@@ -148,7 +146,8 @@ def test_a_read_only_warehouse_folder_or_a_file_size_limit_refuses_and_leaves_th
     assert content_digests(again["published"]) != content_digests(steps["1-before"]["published"])
 
 
-def test_a_full_warehouse_folder_fails_the_run_in_one_line_and_the_next_run_converges(parts, raw_faults, tmp_path):
+def test_a_full_warehouse_folder_fails_the_run_in_one_line_and_the_next_run_converges(parts, raw_faults, tmp_path,
+                                                                                       prefect_api_url):
     """The warehouse's own folder full (raw/ has room): DuckDB can't write its file. The published file is
     byte for byte as it was; the next run, with space, succeeds with the failed run recorded as failed, and ends
     where a run that never met a full disk ends (the raw-faults sequence's last step)."""
@@ -160,7 +159,7 @@ fallocate -l $(( ($(df -k --output=avail "$H" | tail -1) - 1024) * 1024 )) "$H/f
 step 2-full "$SF" ingest "$P2"
 rm "$H/filler"
 step 3-again "$SF" ingest "$P2"
-""", tmp_path / "data", tmp_path / "out", parts)
+""", tmp_path / "data", tmp_path / "out", parts, prefect_api_url)
     _refused(steps["2-full"], tmp_path / "data", "no space left on its device; free some space there")
     assert _sha(steps["2-full"]["published"]) == _sha(steps["1-before"]["published"])
     again = steps["3-again"]

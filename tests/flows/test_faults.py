@@ -390,13 +390,14 @@ STOPS = [(signal.SIGTERM, "records stored", False), (signal.SIGINT, "records sto
 @pytest.mark.parametrize("sig, line, group", STOPS, ids=[
     f"{s.name}{'-to-the-group' if g else ''}-at-{'load' if 'stored' in l else 'score'}" for s, l, g in STOPS])
 def test_a_stopped_or_killed_ingest_publishes_nothing_leaves_no_debris_and_the_next_run_converges(sig, line, group,
-                                                                                                   real_lists, tmp_path):
+                                                                                                   real_lists, tmp_path,
+                                                                                                   prefect_api_url):
     """SIGTERM: one line, exit 143 within seconds, the run cancelled. SIGKILL: the run left 'running', a
     temporary Prefect server and half-landed files left behind. Either way nothing is published, and the
     same ingest run again removes the debris, marks the dead run failed and equals an uninterrupted one."""
     saved, clean, prefect_home = real_lists
     home = tmp_path / "data"
-    shared = _shared_server() if "scoring" in line else None
+    shared = prefect_api_url if "scoring" in line else None
     code, err, seconds = _ingest(saved, home, prefect_home, stop_at=line, sig=sig, group=group, server=shared)
     assert not (home / "warehouse.duckdb").exists()  # a first run stopped: nothing was ever published
     con = duckdb.connect(str(home / ".warehouse.work.duckdb"), read_only=True)
@@ -427,13 +428,6 @@ def test_a_stopped_or_killed_ingest_publishes_nothing_leaves_no_debris_and_the_n
         assert "CRASHED" in _flow_run_states(prefect_home)
 
 
-def _shared_server() -> str:
-    """The session's Prefect server (`prefect_harness`)."""
-    from prefect.settings import PREFECT_API_URL
-
-    return PREFECT_API_URL.value()
-
-
 def _flow_run_states(prefect_home: Path) -> set[str]:
     """The state types of every flow run in a Prefect home's database."""
     import sqlite3
@@ -445,11 +439,12 @@ def _flow_run_states(prefect_home: Path) -> set[str]:
         con.close()
 
 
-def test_a_backfill_killed_with_a_body_half_landed_leaves_debris_the_next_run_removes_and_converges(real_lists, tmp_path):
+def test_a_backfill_killed_with_a_body_half_landed_leaves_debris_the_next_run_removes_and_converges(real_lists, tmp_path,
+                                                                                                    prefect_api_url):
     """kill -9 at the fetch: a body written to its temporary file, not yet in its place. The next backfill
     removes the debris, marks the dead run failed (its flow run crashed) and equals a backfill never killed."""
     _, _, prefect_home = real_lists
-    home, shared = tmp_path / "data", _shared_server()
+    home, shared = tmp_path / "data", prefect_api_url
     code, err, _ = _command(["backfill", AUTHOR, "--offline-sample"], home, prefect_home, kill_at="land", server=shared)
     assert code == -signal.SIGKILL, err[-2000:]
     assert list((home / "raw").rglob("*.tmp[0-9]*"))  # the half-landed body
@@ -463,12 +458,13 @@ def test_a_backfill_killed_with_a_body_half_landed_leaves_debris_the_next_run_re
     assert content_digests(home / "warehouse.duckdb") == content_digests(tmp_path / "never-killed" / "warehouse.duckdb")
 
 
-def test_a_publish_killed_half_way_leaves_the_published_file_whole_and_the_next_run_converges(real_lists, tmp_path):
+def test_a_publish_killed_half_way_leaves_the_published_file_whole_and_the_next_run_converges(real_lists, tmp_path,
+                                                                                               prefect_api_url):
     """kill -9 at the publish: the new copy written beside the published file, not yet renamed over it. The
     published file is the previous one, byte for byte, and opens; the next run removes the half copy and
     ends where an uninterrupted ingest does."""
     saved, clean, prefect_home = real_lists
-    home, shared = tmp_path / "data", _shared_server()
+    home, shared = tmp_path / "data", prefect_api_url
     assert _ingest(saved, home, prefect_home, server=shared)[0] == 0
     before = (home / "warehouse.duckdb").read_bytes()
     code, err, _ = _ingest(saved, home, prefect_home, kill_at="publish", server=shared)

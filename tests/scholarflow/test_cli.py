@@ -28,22 +28,18 @@ def _digest(path):
 
 
 @pytest.fixture(autouse=True)
-def _one_prefect_server(prefect_harness, monkeypatch):
+def _one_prefect_server(prefect_api_url, monkeypatch):
     """Commands report to the session's Prefect server (a real one, as a deployment's runs do) instead of each
     starting a temporary one, which takes ~10 s a command; the tests of the temporary server itself unset it."""
-    from prefect.settings import PREFECT_API_URL
-
-    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
+    monkeypatch.setenv("PREFECT_API_URL", prefect_api_url)
 
 
 @pytest.fixture(scope="module")
-def _backfilled(tmp_path_factory, prefect_harness):
+def _backfilled(tmp_path_factory, prefect_api_url):
     """One offline backfill of A5000000002 (its whole home), made once for the module."""
-    from prefect.settings import PREFECT_API_URL
-
     home = tmp_path_factory.mktemp("backfilled") / "data"
     env = {k: v for k, v in os.environ.items() if k != "OPENALEX_API_KEY"}
-    env.update(SCHOLARFLOW_HOME=str(home), PREFECT_API_URL=PREFECT_API_URL.value(), PREFECT_LOGGING_LEVEL="WARNING")
+    env.update(SCHOLARFLOW_HOME=str(home), PREFECT_API_URL=prefect_api_url, PREFECT_LOGGING_LEVEL="WARNING")
     proc = subprocess.run([SCHOLARFLOW, "backfill", "A5000000002", "--offline-sample"], capture_output=True, text=True,
                           env=env, timeout=300, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr
