@@ -99,6 +99,7 @@ class HttpClient:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     requests_made: int = 0
+    requests_by_source: dict[str, int] = field(default_factory=dict)  # of requests_made, per source ('openalex', 'arxiv')
     # Told the source of every landed response (a progress bar counts pages with it).
     on_landed: Callable[[str], None] | None = None
 
@@ -176,6 +177,7 @@ class HttpClient:
     def _attempt(self, url, host, attempt, source, secret_params, headers, check) -> tuple[LandedResponse, Any]:
         self._throttle(host)
         self.requests_made += 1
+        self.requests_by_source[source] = self.requests_by_source.get(source, 0) + 1
         deadline = time.monotonic() + self.timeout
         try:
             resp = self.session.get(url, params=secret_params or None, headers=headers, timeout=self.timeout, stream=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from typing import Iterator
 from urllib.parse import urlencode
 
@@ -21,6 +22,7 @@ from core.errors import AuthorNotFoundError, SourceRejectedError, TransientFetch
 
 __all__ = [
     "OpenAlexConnector",
+    "AuthorsListing",
     "WORK_FIELDS",
     "REFERENCE_FIELDS",
     "AUTHOR_FIELDS",
@@ -131,6 +133,29 @@ def parse_list_page(body: bytes) -> tuple[list[dict], str | None, int | None]:
     return list(data["results"]), meta.get("next_cursor"), meta.get("count")
 
 
+@dataclass
+class AuthorsListing:
+    """What one listing of several authors' works gave: each author's works, and the listing's own figures."""
+
+    works: dict[str, list[dict]]
+    listed: int = 0  # distinct works the listing gave
+    announced: int | None = None  # the count its first page announced (of distinct works)
+    unplaced: list[str] = field(default_factory=list)  # works naming none of the asked authors
+    calls: int = 0  # list pages asked for
+
+    def add(self, work: dict) -> None:
+        self.listed += 1
+        if len(self.works) == 1:
+            next(iter(self.works.values())).append(work)
+            return
+        named = {openalex_author_key((a.get("author") or {}).get("id") or "") for a in work.get("authorships") or []}
+        placed = [a for a in self.works if a in named]
+        for author_id in placed:
+            self.works[author_id].append(work)
+        if not placed:
+            self.unplaced.append(str(work.get("id")))
+
+
 class OpenAlexConnector:
     """Authors and works of OpenAlex, as plain dicts; every body landed raw first."""
 
@@ -181,21 +206,35 @@ class OpenAlexConnector:
     def list_author_works(self, author_id: str) -> tuple[list[dict], int | None]:
         """Return (every work of the author, the count the first page announced), cursor-paged,
         with truncated authorships refetched. The caller weighs the count (`listing_doubt`)."""
-        base = Works().filter(author={"id": author_id}).select(WORK_FIELDS).url
-        cursor, works, announced = "*", [], None
+        listing = self.list_works_of_authors([author_id])
+        return listing.works[author_id], listing.announced
+
+    def list_works_of_authors(self, author_ids: list[str]) -> "AuthorsListing":
+        """Return the works of up to 100 authors from one cursor-paged listing (`author.id:A1|…|An`), 100 a page.
+
+        A nightly's calls are then about its authors' works / 100, not a paging session per
+        author. Each work goes to every asked author its authorships name (a truncated list is
+        refetched whole first); with one author, every listed work is theirs.
+        """
+        if not 0 < len(author_ids) <= OR_LIMIT:
+            raise ValueError(f"list 1 to {OR_LIMIT} authors per call, not {len(author_ids)}")
+        base = _with_params(Works().url, filter="author.id:" + "|".join(author_ids), select=",".join(WORK_FIELDS))
+        listing = AuthorsListing({a: [] for a in author_ids})
+        cursor = "*"
         while cursor:
             landed, (results, cursor, count) = self._get_landed(_with_params(base, per_page=PAGE_SIZE, cursor=cursor), _page)
-            announced = count if announced is None else announced
+            listing.calls += 1
+            listing.announced = count if listing.announced is None else listing.announced
             for work in results:
                 # List responses cut authorships at 100; the singleton has them all.
                 if work.get("is_authors_truncated"):
                     work = self.get_work(work["id"].rsplit("/", 1)[-1])
                 else:
                     work["_response_id"] = landed.response_id  # which landed response the record came from
-                works.append(work)
+                listing.add(work)
             if not results:
                 break
-        return works, announced
+        return listing
 
     def iter_works_by_dois(self, dois: list[str]) -> Iterator[dict]:
         """Yield the works with these DOIs, 100 DOIs OR-ed per list request (DOIs OpenAlex lacks are simply absent).

@@ -3,8 +3,9 @@
 Mounted on the `requests.Session` that `HttpClient` uses, so an offline run goes through the
 very same fetch → land → parse path as a live one. The bundled sample (and any folder laid
 out the same way) has an `index.json` mapping request URLs to body files. A DOI lookup
-(`/works?filter=doi:a|b|…`, whose URL depends on which ids a run asks for) is answered from
-the works those recordings hold, as OpenAlex answers it.
+(`/works?filter=doi:a|b|…`) and a listing of several authors (`author.id:A1|A2|…`), whose URLs
+depend on which ids a run asks for, are answered from the works those recordings hold, as
+OpenAlex answers them.
 """
 
 from __future__ import annotations
@@ -37,40 +38,57 @@ class ReplayAdapter(BaseAdapter):
         self.root = Path(root)
         entries = json.loads((self.root / "index.json").read_text(encoding="utf-8"))
         self.entries = {canonical_url(e["url"]): e for e in entries}
-        self._by_doi: dict[str, dict] | None = None
+        self._recorded: tuple[dict[str, dict], dict[str, list[dict]]] | None = None
 
-    def _works_by_doi(self) -> dict[str, dict]:
-        """Every OpenAlex work the recordings hold, by lower-case DOI (read once, when first needed)."""
-        if self._by_doi is None:
-            self._by_doi = {}
+    def _recorded_works(self) -> tuple[dict[str, dict], dict[str, list[dict]]]:
+        """Every OpenAlex work the recordings hold, by lower-case DOI, and each author's recorded listing
+        (`/works?filter=author.id:A…`, all its pages in order); read once, when first needed."""
+        if self._recorded is None:
+            by_doi, by_author = {}, {}
             for entry in self.entries.values():
-                if urlsplit(entry["url"]).netloc != "api.openalex.org" or not urlsplit(entry["url"]).path.startswith("/works"):
+                parts = urlsplit(entry["url"])
+                if parts.netloc != "api.openalex.org" or not parts.path.startswith("/works"):
                     continue
                 body = json.loads((self.root / entry["file"]).read_bytes())
-                for work in body.get("results", [body]) if isinstance(body, dict) else []:
+                works = body.get("results", [body]) if isinstance(body, dict) else []
+                for work in works:
                     doi = (work.get("doi") or "").lower().removeprefix("https://doi.org/")
                     if doi:
-                        self._by_doi.setdefault(doi, work)
-        return self._by_doi
+                        by_doi.setdefault(doi, work)
+                listed = dict(parse_qsl(parts.query)).get("filter", "")
+                if listed.startswith("author.id:") and "|" not in listed:
+                    by_author.setdefault(listed.removeprefix("author.id:"), []).extend(works)
+            self._recorded = by_doi, by_author
+        return self._recorded
 
-    def _doi_filter(self, url: str) -> bytes | None:
-        """Answer an unrecorded `/works?filter=doi:a|b|…` as OpenAlex would: the recorded works with those DOIs."""
+    def _or_filter(self, url: str) -> bytes | None:
+        """Answer an unrecorded `/works?filter=doi:a|b|…` or `author.id:A1|A2|…` as OpenAlex would: the recorded
+        works with those DOIs, or of those authors (each work once), cursor-paged by `per_page`."""
         parts = urlsplit(url)
         query = dict(parse_qsl(parts.query))
-        if parts.netloc != "api.openalex.org" or parts.path != "/works" or not query.get("filter", "").startswith("doi:"):
+        key, _, values = query.get("filter", "").partition(":")
+        if parts.netloc != "api.openalex.org" or parts.path != "/works" or key not in ("doi", "author.id"):
             return None
-        wanted = [d.lower() for d in query["filter"][4:].split("|")]
-        recorded = self._works_by_doi()
-        found = [recorded[d] for d in wanted if d in recorded]
-        meta = {"count": len(found), "per_page": int(query.get("per_page", 25)), "page": 1, "next_cursor": None}
-        return json.dumps({"meta": meta, "results": found}).encode()
+        by_doi, by_author = self._recorded_works()
+        if key == "doi":
+            found = [by_doi[d] for d in (v.lower() for v in values.split("|")) if d in by_doi]
+        else:
+            found = list({w["id"]: w for a in values.split("|") for w in by_author.get(a.upper(), [])}.values())
+        per_page = int(query.get("per_page", 25))
+        cursor = query.get("cursor")
+        offset = int(cursor) if cursor and cursor.isdigit() else 0
+        page = found[offset:offset + per_page]
+        more = cursor is not None and offset + per_page < len(found)
+        meta = {"count": len(found), "per_page": per_page, "page": None if cursor else 1,
+                "next_cursor": str(offset + per_page) if more else None}
+        return json.dumps({"meta": meta, "results": page}).encode()
 
     def send(self, request, **kwargs):
         entry = self.entries.get(canonical_url(request.url))
         resp = requests.Response()
         resp.request = request
         resp.url = request.url
-        if entry is None and (answer := self._doi_filter(request.url)) is not None:
+        if entry is None and (answer := self._or_filter(request.url)) is not None:
             resp.status_code = 200
             resp._content = answer
             resp.headers = CaseInsensitiveDict({"Content-Type": "application/json"})

@@ -16,22 +16,24 @@ from prefect.states import Completed, Failed, State
 from prefect.utilities.annotations import quote  # clients and records reach a task unwalked (flows/steps.py)
 
 from flows.progress import watcher
-from flows.steps import (begin_run, fetch_arxiv_counterparts, fetch_author, fetch_reference_texts, load_and_publish, new_run_id,
-                         resolve_author, restore_records)
+from flows.steps import (begin_run, fetch_arxiv_counterparts, fetch_author, fetch_reference_texts, list_openalex_works,
+                         load_and_publish, new_run_id, resolve_author, restore_records)
 from flows.stopping import stop_guard
 from core.errors import ScholarflowError
 from core.settings import SAMPLE_DIR, Settings
 from flows.wiring import make_clients
+from transforms.normalize import openalex_short_id
 from warehouse import Warehouse
 
-__all__ = ["backfill_author", "nightly_refresh", "refresh_authors", "summary_markdown", "final_state"]
+__all__ = ["backfill_author", "nightly_refresh", "refresh_authors", "fetch_authors", "summary_markdown", "final_state"]
 
 
 def summary_markdown(summary: dict) -> str:
     """Return the run summary as a markdown table (the Prefect artifact)."""
     lines = [f"# scholarflow run `{summary['run_id']}`: {summary['status']}", "", "| figure | value |", "|---|---|"]
     for key in ("authors_requested", "authors_failed", "records_fetched", "works_new", "works_changed",
-                "merged_duplicates", "arxiv_attributed", "arxiv_rejected", "requests_made", "scoring_version",
+                "merged_duplicates", "arxiv_attributed", "arxiv_rejected", "requests_made", "openalex_requests",
+                "arxiv_requests", "scoring_version",
                 "authors_scored"):
         lines.append(f"| {key.replace('_', ' ')} | {summary.get(key, 0)} |")
     for err in summary.get("errors", []):
@@ -60,34 +62,19 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
     settings = Settings().with_warehouse(warehouse)
     started = datetime.now(timezone.utc)
     run_id = new_run_id(started)
-    watch = watcher()
     # Fails here, before any work, when a live run has no key.
-    clients = make_clients(settings, run_id, replay_dir=SAMPLE_DIR if offline_sample else None, on_landed=watch.page)
+    clients = make_clients(settings, run_id, replay_dir=SAMPLE_DIR if offline_sample else None, on_landed=watcher().page)
     with Warehouse(settings.working_warehouse, settings.warehouse) as wh:
         begin_run(wh, run_id, flow_name, triggered_by, started, len(author_keys))
         with stop_guard(wh, run_id):  # a stop while fetching cancels the run too
             restored = restore_records(wh, settings.raw_dir, run_id, started) if wh.needs_records() else {}
-            inputs, errors, failures = [], [], []
-            watch.authors(len(author_keys))
-            for key in author_keys:
-                watch.author(key)
-                try:
-                    record, redirected = resolve_author(quote(clients), key)
-                    fetched = fetch_author(quote(clients), wh, record, redirected, run_id)
-                    inputs.append(fetched)
-                    errors += [{"author": key, "error": d, "kind": "suspect_listing"} for d in fetched.doubts]
-                    watch.author_done(key, None)
-                except ScholarflowError as exc:
-                    log.error("author %s failed: %s", key, exc)
-                    watch.author_done(key, str(exc))
-                    errors.append({"author": key, "error": str(exc), "kind": type(exc).__name__})
-                    failures.append(exc)
-                    if stop_on_error:
-                        break
+            inputs, errors, failures = fetch_authors(clients, wh, author_keys, run_id, settings.openalex_authors_per_call,
+                                                     stop_on_error)
             references = fetch_reference_texts(quote(clients), wh, quote(inputs), started.date(), errors) if inputs else None
             counterparts = fetch_arxiv_counterparts(quote(clients), wh, quote(inputs), errors) if inputs else []
             wh.load_raw_index(clients.landing.index_rows())
             counts = {"authors_failed": len(failures), "requests_made": clients.http.requests_made,
+                      **{f"{source}_requests": n for source, n in clients.http.requests_by_source.items()},
                       "records_fetched": sum(len(a.openalex_works) + len(a.arxiv_entries) for a in inputs), **restored}
             status = "failed" if failures and not inputs else "partial" if errors else "succeeded"
             status = load_and_publish(wh, run_id, started, status, counts, errors, inputs, extra_openalex_works=counterparts,
@@ -101,6 +88,59 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
         # error is the operator's to read in one line (the CLI prints it).
         return Failed(message=str(failures[0]), data=failures[0])
     return final_state(summary)
+
+
+def fetch_authors(clients, wh: Warehouse, author_keys: list[str], run_id: str, per_call: int,
+                  stop_on_error: bool) -> tuple[list, list[dict], list[ScholarflowError]]:
+    """Resolve every author, list their OpenAlex works `per_call` authors a call, fetch each one's arXiv entries;
+    return (the fetched authors, the run's errors, the failures). One author's failure stops the rest only
+    with `stop_on_error`."""
+    log = get_run_logger()
+    watch = watcher()
+    inputs, errors, failures = [], [], []
+
+    def failed(key: str, exc: ScholarflowError) -> None:
+        log.error("author %s failed: %s", key, exc)
+        watch.author_done(key, str(exc))
+        errors.append({"author": key, "error": str(exc), "kind": type(exc).__name__})
+        failures.append(exc)
+
+    watch.authors(len(author_keys))
+    resolved = []
+    for key in author_keys:
+        watch.author(key)
+        try:
+            resolved.append((key, *resolve_author(quote(clients), key)))
+        except ScholarflowError as exc:
+            failed(key, exc)
+            if stop_on_error:
+                return inputs, errors, failures
+    # Up to `per_call` authors' works come in one listing: a night's calls follow its works, not its authors.
+    for group in _groups(resolved, per_call):
+        try:
+            listed = list_openalex_works(quote(clients), wh, quote([record for _, record, _ in group]), run_id)
+        except ScholarflowError as exc:
+            for key, _, _ in group:
+                failed(key, exc)
+            continue
+        for key, record, redirected in group:
+            watch.author(key)
+            try:
+                works = listed[openalex_short_id(record["id"])]
+                fetched = fetch_author(quote(clients), wh, record, redirected, run_id, quote(works))
+                inputs.append(fetched)
+                errors += [{"author": key, "error": d, "kind": "suspect_listing"} for d in fetched.doubts]
+                watch.author_done(key, None)
+            except ScholarflowError as exc:
+                failed(key, exc)
+                if stop_on_error:
+                    return inputs, errors, failures
+    return inputs, errors, failures
+
+
+def _groups(items: list, size: int) -> list[list]:
+    """Return items in consecutive groups of at most `size`."""
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 @flow(name="backfill-author", log_prints=True)

@@ -45,7 +45,7 @@ from transforms.staging import (Staged, concat_staged, latest_staged, referenced
                                 stage_stored, subset_staged)
 from warehouse import LoadResult, Warehouse
 
-__all__ = ["new_run_id", "begin_run", "resolve_author", "fetch_author", "fetch_reference_texts", "fetch_arxiv_counterparts",
+__all__ = ["new_run_id", "begin_run", "resolve_author", "list_openalex_works", "fetch_author", "fetch_reference_texts", "fetch_arxiv_counterparts",
            "transform_run", "store_and_derive", "rederive", "restore_records", "load_run", "store_files", "load_files", "load_counts", "score_warehouse",
            "publish_warehouse", "recorded_run", "timed", "load_and_publish"]
 
@@ -82,29 +82,58 @@ def resolve_author(clients: Clients, query: str) -> tuple[dict, str | None]:
     return record, redirected
 
 
-@task(name="fetch-author", cache_policy=NO_CACHE)
-def fetch_author(clients: Clients, warehouse: Warehouse, record: dict, redirected: str | None, run_id: str) -> AuthorInput:
-    """Return the author's OpenAlex works and the arXiv entries of their name (landed raw first), each listing checked.
+@task(name="list-openalex-works", cache_policy=NO_CACHE)
+def list_openalex_works(clients: Clients, warehouse: Warehouse, records: list[dict], run_id: str) -> dict[str, list[dict] | SuspectAnswerError]:
+    """Return each author's OpenAlex works (landed raw first), listed together in one call (up to 100 authors), each list checked.
 
-    An OpenAlex works list that is empty or sharply shorter than what is known of the author
-    (`listing_doubt`) is asked for again; not believed twice, the author fails for this run and
-    keeps every stored work. A believed list is complete: a work it no longer has leaves the
-    author's candidates. A doubtful arXiv answer adds what it has and removes nothing.
+    A list that is empty or sharply shorter than what is known of its author (`listing_doubt`),
+    or a joint listing that gave fewer works than it announced, is asked for again, the author
+    alone; not believed twice, the author gets a SuspectAnswerError for this run and keeps every
+    stored work. A believed list is complete: a work it no longer has leaves the author's candidates.
+    """
+    log = get_run_logger()
+    ids = [openalex_short_id(r["id"]) for r in records]
+    known = {a: warehouse.listed_records(a) for a in ids}
+    distinct = list(dict.fromkeys(ids))  # two tracked keys can name one author
+    joint = clients.openalex.list_works_of_authors(distinct) if len(distinct) > 1 else None
+    if joint is not None:
+        short = listing_doubt(joint.listed, joint.announced, 0, None)
+        log.info("%d authors' OpenAlex works listed together: %d works in %d calls%s", len(ids), joint.listed, joint.calls,
+                 f" (not believed: {short}; each is asked alone)" if short else "")
+        if joint.unplaced:
+            log.warning("%d listed works name none of the authors asked for (e.g. %s)", len(joint.unplaced), joint.unplaced[0])
+        joint = None if short else joint
+    out = {}
+    for record, author_id in zip(records, ids):
+        stored, works_count = known[author_id]["openalex"], record.get("works_count")
+        works, doubt = (joint.works[author_id], None) if joint is not None else (None, None)
+        if works is not None and (doubt := listing_doubt(len(works), None, stored, works_count)):
+            log.warning("%s: its %d works in the joint listing not believed (%s); asking for it alone", author_id, len(works), doubt)
+        if works is None or doubt:
+            works, doubt = _listed_alone(clients, author_id, stored, works_count)
+        _record_listing(warehouse, author_id, "openalex", run_id, len(works), max(stored, works_count or 0), doubt)
+        if doubt:
+            out[author_id] = SuspectAnswerError(f"{author_id}: OpenAlex's works list was not believed twice ({doubt}); "
+                                                f"the {stored} stored works are kept and it is asked again next run")
+        else:
+            log.info("%s: %d OpenAlex works", author_id, len(works))
+            out[author_id] = works
+    return out
+
+
+@task(name="fetch-author", cache_policy=NO_CACHE)
+def fetch_author(clients: Clients, warehouse: Warehouse, record: dict, redirected: str | None, run_id: str,
+                 works: list[dict] | SuspectAnswerError) -> AuthorInput:
+    """Return the author's OpenAlex works (`list_openalex_works`) and the arXiv entries of their name (landed raw first).
+
+    A works list that was not believed fails the author here. A doubtful arXiv answer adds what
+    it has and removes nothing.
     """
     log = get_run_logger()
     author_id = openalex_short_id(record["id"])
+    if isinstance(works, SuspectAnswerError):
+        raise works
     known = warehouse.listed_records(author_id)
-    for asked in (1, 2):
-        works, announced = clients.openalex.list_author_works(author_id)
-        doubt = listing_doubt(len(works), announced, known["openalex"], record.get("works_count"))
-        if not doubt:
-            break
-        log.warning("%s: OpenAlex works list not believed (%s)%s", author_id, doubt, "; asking again" if asked == 1 else "")
-    _record_listing(warehouse, author_id, "openalex", run_id, len(works), max(known["openalex"], record.get("works_count") or 0), doubt)
-    if doubt:
-        raise SuspectAnswerError(f"{author_id}: OpenAlex's works list was not believed twice ({doubt}); "
-                                 f"the {known['openalex']} stored works are kept and it is asked again next run")
-    log.info("%s: %d OpenAlex works", author_id, len(works))
     name = normalize_person_name(record.get("display_name"))
     entries = list(clients.arxiv.search_author(name)) if name else []
     log.info("%s: %d arXiv entries for the name %r (homonyms included)", author_id, len(entries), name)
@@ -123,6 +152,17 @@ def fetch_author(clients: Clients, warehouse: Warehouse, record: dict, redirecte
         listing_complete=True,
         doubts=[f"arXiv's answer for {name!r} not believed ({arxiv_doubt}); the stored arXiv records are kept"] if arxiv_doubt else [],
     )
+
+
+def _listed_alone(clients: Clients, author_id: str, stored: int, works_count: int | None) -> tuple[list[dict], str | None]:
+    """Return (the author's works listed alone, why they are still not believed or None), asking twice at most."""
+    for asked in (1, 2):
+        works, announced = clients.openalex.list_author_works(author_id)
+        doubt = listing_doubt(len(works), announced, stored, works_count)
+        if not doubt:
+            break
+        get_run_logger().warning("%s: OpenAlex works list not believed (%s)%s", author_id, doubt, "; asking again" if asked == 1 else "")
+    return works, doubt
 
 
 def _record_listing(warehouse: Warehouse, author_id: str, source: str, run_id: str, listed: int, known: int,

@@ -138,14 +138,15 @@ class _PlainWatcher:
         self.total = total
 
     def author(self, key: str) -> None:
-        self.pages = 0
+        pass
 
     def page(self, source: str) -> None:
         self.pages += 1
 
     def author_done(self, key: str, failed: str | None) -> None:
         self.done += 1
-        said = "failed (the reason follows the summary)" if failed else f"{self.pages} page(s) fetched"
+        # Pages of the run so far: several authors' works come in one listing, so pages are not any one author's.
+        said = "failed (the reason follows the summary)" if failed else f"done ({self.pages} page(s) fetched so far)"
         # Not print(): flows run with log_prints, which would hand the line to Prefect's logger.
         sys.stderr.write(f"{self.label}: author {self.done}/{self.total} {key}: {said}\n")
         sys.stderr.flush()

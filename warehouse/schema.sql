@@ -19,9 +19,13 @@ CREATE TABLE IF NOT EXISTS runs (
     requests_made     INTEGER NOT NULL DEFAULT 0,
     scoring_version   INTEGER,
     errors            JSON,
-    flow_run_id       VARCHAR
+    flow_run_id       VARCHAR,
+    openalex_requests INTEGER DEFAULT 0,
+    arxiv_requests    INTEGER DEFAULT 0
 );
-COMMENT ON TABLE runs IS 'One row per pipeline run: who started it, when, its status and counts (fetched, new, changed, failed, requests made), the scoring version it scored with, and its errors (failed authors, unfetched references); flow_run_id is its Prefect flow run.';
+COMMENT ON TABLE runs IS 'One row per pipeline run: who started it, when, its status and counts (fetched, new, changed, failed, requests made in all and to OpenAlex and arXiv), the scoring version it scored with, and its errors (failed authors, unfetched references); flow_run_id is its Prefect flow run.';
+COMMENT ON COLUMN runs.openalex_requests IS 'Of requests_made, those to OpenAlex (a nightly lists up to 100 authors'' works per call).';
+COMMENT ON COLUMN runs.arxiv_requests IS 'Of requests_made, those to arXiv.';
 
 CREATE TABLE IF NOT EXISTS raw_responses (
     response_id    VARCHAR PRIMARY KEY,

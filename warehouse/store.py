@@ -36,7 +36,8 @@ ADDED_COLUMNS = (("work_locations", "pdf_url", "VARCHAR"), ("work_locations", "i
                  ("author_metrics", "arxiv_category", "VARCHAR"), ("author_metrics_history", "arxiv_category", "VARCHAR"),
                  ("work_metrics", "novelty_cohort", "VARCHAR"), ("work_metrics", "novelty_spread", "DOUBLE"), ("work_metrics", "novelty_spread_basis", "INTEGER"),
                  ("work_neighbours", "shared_references", "INTEGER"), ("work_neighbours", "basis", "VARCHAR"),
-                 ("runs", "flow_run_id", "VARCHAR"))
+                 ("runs", "flow_run_id", "VARCHAR"), ("runs", "openalex_requests", "INTEGER DEFAULT 0"),
+                 ("runs", "arxiv_requests", "INTEGER DEFAULT 0"))
 WORK_TABLES = ("works", "work_identifiers", "work_locations", "work_topics", "authorships", "citations_by_year",
                "work_references", "work_links")
 # Natural key of every table a run writes (the keys docs and tests check).
@@ -295,7 +296,7 @@ class Warehouse:
 
     def finish_run(self, run_id: str, status: str, finished_at: datetime, counts: dict, errors: list[dict]) -> None:
         allowed = {"authors_failed", "records_fetched", "works_new", "works_changed", "merged_duplicates",
-                   "arxiv_attributed", "arxiv_rejected", "requests_made", "scoring_version"}
+                   "arxiv_attributed", "arxiv_rejected", "requests_made", "openalex_requests", "arxiv_requests", "scoring_version"}
         sets = ", ".join(f"{k} = ?" for k in counts if k in allowed)
         values = [int(v) for k, v in counts.items() if k in allowed]
         self.con.execute(

@@ -39,6 +39,30 @@ def test_cursor_paging_select_and_truncated_authorships_refetched(http):
     assert all("KEY" not in r["url"] for r in http.landing.index_rows())
 
 
+def _by(wid, *authors, truncated=False):
+    return {"id": f"https://openalex.org/{wid}", "is_authors_truncated": truncated,
+            "authorships": [{"author": {"id": f"https://openalex.org/{a}"}} for a in authors]}
+
+
+@responses.activate
+def test_several_authors_works_are_listed_in_one_paging_and_each_goes_to_every_author_it_names(http):
+    page1 = {"meta": {"count": 4, "next_cursor": "c2"},
+             "results": [_by("W1", "A5000000011", "A5000000009"), _by("W2", "A5000000011", "A5000000022"), _by("W3", "A5000000007", truncated=True)]}
+    page2 = {"meta": {"count": 4, "next_cursor": None}, "results": [_by("W4", "A5000000008")]}
+    for body in (page1, page2):
+        responses.get(WORKS, json=body)
+    responses.get(f"{WORKS}/W3", json=_by("W3", "A5000000007", "A5000000022"))  # A5000000022 is past the 100 authorships a list gives
+    listing = OpenAlexConnector(http).list_works_of_authors(["A5000000011", "A5000000022", "A5000000033"])
+    assert {a: [w["id"][-2:] for w in ws] for a, ws in listing.works.items()} == {
+        "A5000000011": ["W1", "W2"], "A5000000022": ["W2", "W3"], "A5000000033": []}
+    assert (listing.listed, listing.announced, listing.calls) == (4, 4, 2)
+    assert listing.unplaced == ["https://openalex.org/W4"]  # names none of the three: nobody's
+    first = parse_qs(urlsplit(responses.calls[0].request.url).query)
+    assert first["filter"] == ["author.id:A5000000011|A5000000022|A5000000033"] and first["per_page"] == ["100"] and first["cursor"] == ["*"]
+    with pytest.raises(ValueError, match="1 to 100 authors"):
+        OpenAlexConnector(http).list_works_of_authors([f"A{i}" for i in range(101)])
+
+
 @responses.activate
 def test_merged_author_id_redirect_is_followed(http):
     responses.get("https://api.openalex.org/authors/A5092938886", status=301,

@@ -41,20 +41,25 @@ def test_backfill_of_the_sample_loads_merges_attributes_and_is_harmless_to_rerun
     before = con.execute("SELECT count(*) FROM works").fetchone()[0]
     con.close()
     raw = _published(tmp_path).execute("SELECT count(*) FROM raw_responses").fetchone()[0]
-    # 14 for the authors, 2 for the texts of all 197 cited works (100 ids OR-ed per request), 1 for the OpenAlex
-    # records of the arXiv-only candidates (100 DOIs OR-ed per request).
-    assert raw == first["requests_made"] == 17
+    # 8 for the authors: 3 singletons, one listing of the three authors' works together (12 works, where each
+    # author alone took 3, 2 and 2 pages), the big-team work's singleton and 3 arXiv name queries; 2 for the
+    # texts of all 197 cited works (100 ids OR-ed per request), 1 for the OpenAlex records of the arXiv-only
+    # candidates (100 DOIs OR-ed per request).
+    assert raw == first["requests_made"] == 11
+    assert (first["openalex_requests"], first["arxiv_requests"]) == (8, 3)
 
     second = backfill_authors(SAMPLE_AUTHORS, offline_sample=True)
     assert (second["works_new"], second["works_changed"]) == (0, 0)
     # A reference's text is fetched once, ever; arXiv-only candidates OpenAlex does not know are asked again.
-    assert second["requests_made"] == 15
+    assert second["requests_made"] == 9
     assert second["scoring_version"] == first["scoring_version"] == 1
     con = _published(tmp_path)
     assert con.execute("SELECT count(*) FILTER (WHERE found), count(*) FROM reference_texts").fetchone() == (196, 197)
     assert con.execute("SELECT count(*) FROM author_metrics_history").fetchone()[0] == 3  # same day, same version
     assert con.execute("SELECT count(*) FROM works").fetchone()[0] == before
     assert con.execute("SELECT count(*) FROM runs WHERE status = 'succeeded'").fetchone()[0] == 2
+    assert con.execute("SELECT requests_made, openalex_requests, arxiv_requests FROM runs ORDER BY started_at").fetchall() == [
+        (11, 8, 3), (9, 6, 3)]
     con.close()
 
 
