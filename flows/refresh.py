@@ -58,7 +58,6 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
                     warehouse: str | None, offline_sample: bool, stop_on_error: bool) -> dict | State:
     """Run resolve → fetch → transform → load → publish for the authors; return the run summary
     (as the flow's final state when the run did not succeed)."""
-    log = get_run_logger()
     settings = Settings().with_warehouse(warehouse)
     started = datetime.now(timezone.utc)
     run_id = new_run_id(started)
