@@ -16,9 +16,10 @@ import logging
 import random
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable
+from typing import Any, Callable, ContextManager
 from urllib.parse import urlsplit
 
 import requests
@@ -102,6 +103,8 @@ class HttpClient:
     requests_by_source: dict[str, int] = field(default_factory=dict)  # of requests_made, per source ('openalex', 'arxiv')
     # Told the source of every landed response (a progress bar counts pages with it).
     on_landed: Callable[[str], None] | None = None
+    # gate(host) is entered around every request: a rate shared with other processes (flows/limits.py).
+    gate: Callable[[str], ContextManager[None]] | None = None
 
     def __post_init__(self):
         self._last_request: dict[str, float] = {}
@@ -178,10 +181,11 @@ class HttpClient:
         self._throttle(host)
         self.requests_made += 1
         self.requests_by_source[source] = self.requests_by_source.get(source, 0) + 1
-        deadline = time.monotonic() + self.timeout
         try:
-            resp = self.session.get(url, params=secret_params or None, headers=headers, timeout=self.timeout, stream=True)
-            body = self._read_body(resp, url, attempt, deadline)
+            with self.gate(host) if self.gate else nullcontext():
+                deadline = time.monotonic() + self.timeout
+                resp = self.session.get(url, params=secret_params or None, headers=headers, timeout=self.timeout, stream=True)
+                body = self._read_body(resp, url, attempt, deadline)
         except requests.Timeout:
             raise TransientFetchError(url, attempt, None, "timed out") from None
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:

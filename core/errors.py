@@ -164,6 +164,11 @@ class SuspectAnswerError(ScholarflowError):
     the author fails for this run and keeps every stored work."""
 
 
+class SharedLimitError(ScholarflowError):
+    """A slot of a rate shared through the Prefect server could not be taken (the server is unreachable, or the
+    limit was deleted mid-run): the request is not made, since it might break the source's rules."""
+
+
 class RunStopped(ScholarflowError):
     """The process was told to stop (SIGTERM, SIGINT) during a run: the run is recorded as cancelled and
     nothing is published. Exits 128 + the signal's number, as a process killed by it would."""

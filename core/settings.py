@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     arxiv_delay_seconds: float = Field(default=3.0, ge=0, alias="SCHOLARFLOW_ARXIV_DELAY_SECONDS")
     # OpenAlex allows 100 requests/s; we stay far below it.
     openalex_delay_seconds: float = Field(default=0.1, ge=0, alias="SCHOLARFLOW_OPENALEX_DELAY_SECONDS")
+    # Live requests take slots of Prefect global rate limits, so the rates above hold across every process of a server.
+    shared_rate_limits: bool = Field(default=True, alias="SCHOLARFLOW_SHARED_RATE_LIMITS")
     # A nightly lists this many authors' works per OpenAlex call (author.id:A1|…|An; OpenAlex ORs at most 100).
     openalex_authors_per_call: int = Field(default=100, ge=1, le=100, alias="SCHOLARFLOW_OPENALEX_AUTHORS_PER_CALL")
     max_attempts: int = Field(default=5, ge=1, le=20, alias="SCHOLARFLOW_MAX_ATTEMPTS")

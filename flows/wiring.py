@@ -16,8 +16,9 @@ from connectors.landing import RawLanding
 from connectors.openalex import OpenAlexConnector
 from connectors.replay import replay_session
 from core.settings import Settings
+from flows.limits import HostRule, SharedLimits
 
-__all__ = ["Clients", "make_clients"]
+__all__ = ["Clients", "make_clients", "shared_limits"]
 
 USER_AGENT = f"scholarflow/{version('scholarflow')} (researcher profile pipeline)"
 
@@ -32,9 +33,21 @@ class Clients:
     arxiv: ArxivConnector
 
 
+def shared_limits(settings: Settings) -> SharedLimits | None:
+    """Return the gate that holds the sources' rates across every process of the Prefect server (set up there
+    now), or None when SCHOLARFLOW_SHARED_RATE_LIMITS is off."""
+    if not settings.shared_rate_limits:
+        return None
+    limits = SharedLimits([(urlsplit(settings.arxiv_api_url).netloc, HostRule(settings.arxiv_delay_seconds, one_connection=True)),
+                           (urlsplit(settings.openalex_base_url).netloc, HostRule(settings.openalex_delay_seconds))])
+    limits.ensure()
+    return limits
+
+
 def make_clients(settings: Settings, run_id: str, replay_dir: Path | None = None,
                  session: requests.Session | None = None, on_landed: Callable[[str], None] | None = None) -> Clients:
     """Return the run's clients. Live runs need OPENALEX_API_KEY and fail here, before any work."""
+    test_session = session is not None
     if replay_dir is not None:
         session, api_key = replay_session(replay_dir), None
     else:
@@ -58,6 +71,7 @@ def make_clients(settings: Settings, run_id: str, replay_dir: Path | None = None
         },
         timeout=settings.timeout_seconds,
         on_landed=on_landed,
+        gate=None if offline or test_session else shared_limits(settings),
     )
     return Clients(
         http=http,
