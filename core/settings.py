@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ SAMPLE_DIR = Path(__file__).resolve().parents[1] / "scholarflow" / "sample"
 DEFAULT_SCORING = Path(__file__).parent / "scoring.toml"
 OPENALEX_URL = "https://api.openalex.org"
 ARXIV_API_URL = "https://export.arxiv.org/api/query"
+ARXIV_OAI_URL = "https://oaipmh.arxiv.org/oai"
 _EMBEDDERS = ("hashing-rp", "tfidf-svd", "minilm")  # transforms.embed.EMBEDDERS (core imports nothing of the project)
 
 
@@ -92,8 +94,13 @@ class Settings(BaseSettings):
     # Where the sources answer: the real services by default; a local mirror, a caching proxy or a test server otherwise.
     openalex_base_url: str = Field(default=OPENALEX_URL, alias="OPENALEX_BASE_URL")
     arxiv_api_url: str = Field(default=ARXIV_API_URL, alias="ARXIV_API_URL")
+    arxiv_oai_url: str = Field(default=ARXIV_OAI_URL, alias="ARXIV_OAI_URL")
+    # The nightly's arXiv side: one OAI-PMH harvest of what changed, matched by name ("harvest"), or a name search per author.
+    arxiv_nightly: Literal["harvest", "search"] = Field(default="harvest", alias="SCHOLARFLOW_ARXIV_NIGHTLY")
+    # An author whose arXiv records were last fetched longer ago than this is searched by name instead of harvested for.
+    arxiv_harvest_max_days: int = Field(default=30, ge=1, le=3650, alias="SCHOLARFLOW_ARXIV_HARVEST_MAX_DAYS")
 
-    @field_validator("openalex_base_url", "arxiv_api_url")
+    @field_validator("openalex_base_url", "arxiv_api_url", "arxiv_oai_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         parts = urlsplit(value.strip())

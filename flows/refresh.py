@@ -16,13 +16,13 @@ from prefect.states import Completed, Failed, State
 from prefect.utilities.annotations import quote  # clients and records reach a task unwalked (flows/steps.py)
 
 from flows.progress import watcher
-from flows.steps import (begin_run, fetch_arxiv_counterparts, fetch_author, fetch_reference_texts, list_openalex_works,
+from flows.steps import (begin_run, fetch_arxiv_counterparts, fetch_author, fetch_reference_texts, harvest_arxiv, list_openalex_works,
                          load_and_publish, new_run_id, resolve_author, restore_records)
 from flows.stopping import stop_guard
 from core.errors import ScholarflowError
 from core.settings import SAMPLE_DIR, Settings
 from flows.wiring import make_clients
-from transforms.normalize import openalex_short_id
+from transforms.normalize import normalize_person_name, openalex_short_id
 from warehouse import Warehouse
 
 __all__ = ["backfill_author", "nightly_refresh", "refresh_authors", "fetch_authors", "summary_markdown", "final_state"]
@@ -55,7 +55,7 @@ def final_state(summary: dict) -> dict | State:
 
 
 def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
-                    warehouse: str | None, offline_sample: bool, stop_on_error: bool) -> dict | State:
+                    warehouse: str | None, offline_sample: bool, stop_on_error: bool, arxiv: str = "search") -> dict | State:
     """Run resolve → fetch → transform → load → publish for the authors; return the run summary
     (as the flow's final state when the run did not succeed)."""
     settings = Settings().with_warehouse(warehouse)
@@ -67,8 +67,7 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
         begin_run(wh, run_id, flow_name, triggered_by, started, len(author_keys))
         with stop_guard(wh, run_id):  # a stop while fetching cancels the run too
             restored = restore_records(wh, settings.raw_dir, run_id, started) if wh.needs_records() else {}
-            inputs, errors, failures = fetch_authors(clients, wh, author_keys, run_id, settings.openalex_authors_per_call,
-                                                     stop_on_error)
+            inputs, errors, failures = fetch_authors(clients, wh, author_keys, run_id, settings, stop_on_error, arxiv)
             references = fetch_reference_texts(quote(clients), wh, quote(inputs), started.date(), errors) if inputs else None
             counterparts = fetch_arxiv_counterparts(quote(clients), wh, quote(inputs), errors) if inputs else []
             wh.load_raw_index(clients.landing.index_rows())
@@ -89,11 +88,12 @@ def refresh_authors(author_keys: list[str], flow_name: str, triggered_by: str,
     return final_state(summary)
 
 
-def fetch_authors(clients, wh: Warehouse, author_keys: list[str], run_id: str, per_call: int,
-                  stop_on_error: bool) -> tuple[list, list[dict], list[ScholarflowError]]:
-    """Resolve every author, list their OpenAlex works `per_call` authors a call, fetch each one's arXiv entries;
-    return (the fetched authors, the run's errors, the failures). One author's failure stops the rest only
-    with `stop_on_error`."""
+def fetch_authors(clients, wh: Warehouse, author_keys: list[str], run_id: str, settings: Settings,
+                  stop_on_error: bool, arxiv: str = "search") -> tuple[list, list[dict], list[ScholarflowError]]:
+    """Resolve every author, list their OpenAlex works `openalex_authors_per_call` authors a call, fetch each
+    one's arXiv entries (with `arxiv="harvest"`, one OAI-PMH harvest matched by name serves every author
+    covered within `arxiv_harvest_max_days`; the others are searched by name); return (the fetched authors,
+    the run's errors, the failures). One author's failure stops the rest only with `stop_on_error`."""
     log = get_run_logger()
     watch = watcher()
     inputs, errors, failures = [], [], []
@@ -114,8 +114,9 @@ def fetch_authors(clients, wh: Warehouse, author_keys: list[str], run_id: str, p
             failed(key, exc)
             if stop_on_error:
                 return inputs, errors, failures
+    harvested, harvest_failed = _harvest(clients, wh, resolved, run_id, settings, errors) if arxiv == "harvest" else ({}, False)
     # Up to `per_call` authors' works come in one listing: a night's calls follow its works, not its authors.
-    for group in _groups(resolved, per_call):
+    for group in _groups(resolved, settings.openalex_authors_per_call):
         try:
             listed = list_openalex_works(quote(clients), wh, quote([record for _, record, _ in group]), run_id)
         except ScholarflowError as exc:
@@ -125,8 +126,10 @@ def fetch_authors(clients, wh: Warehouse, author_keys: list[str], run_id: str, p
         for key, record, redirected in group:
             watch.author(key)
             try:
-                works = listed[openalex_short_id(record["id"])]
-                fetched = fetch_author(quote(clients), wh, record, redirected, run_id, quote(works))
+                author_id = openalex_short_id(record["id"])
+                served = author_id in harvested
+                fetched = fetch_author(quote(clients), wh, record, redirected, run_id, quote(listed[author_id]),
+                                       quote(harvested.get(author_id)), harvest_failed and served)
                 inputs.append(fetched)
                 errors += [{"author": key, "error": d, "kind": "suspect_listing"} for d in fetched.doubts]
                 watch.author_done(key, None)
@@ -135,6 +138,22 @@ def fetch_authors(clients, wh: Warehouse, author_keys: list[str], run_id: str, p
                 if stop_on_error:
                     return inputs, errors, failures
     return inputs, errors, failures
+
+
+def _harvest(clients, wh: Warehouse, resolved: list[tuple], run_id: str, settings: Settings,
+             errors: list[dict]) -> tuple[dict[str, list[dict] | None], bool]:
+    """Harvest arXiv once for the authors covered recently enough; return ({author id: their matches, or None
+    if the harvest failed}, whether it failed). Authors left out are searched by name."""
+    today = datetime.now(timezone.utc).date()
+    names = {openalex_short_id(r["id"]): normalize_person_name(r.get("display_name")) for _, r, _ in resolved}
+    coverage = {a: day for a, day in wh.arxiv_coverage(list(names)).items()
+                if (today - day).days <= settings.arxiv_harvest_max_days and names.get(a)}
+    if not coverage:
+        return {}, False
+    matched = harvest_arxiv(quote(clients), wh, {a: names[a] for a in coverage}, min(coverage.values()), run_id, errors)
+    if matched is None:
+        return {a: None for a in coverage}, True
+    return matched, False
 
 
 def _groups(items: list, size: int) -> list[list]:
@@ -165,7 +184,8 @@ def nightly_refresh(warehouse: str | None = None, offline_sample: bool = False,
         keys = list(wh.tracked()["author_key"])
     if not keys:
         get_run_logger().warning("no tracked authors: add some with `scholarflow authors add`")
-    return refresh_authors(keys, "nightly-refresh", triggered_by, warehouse, offline_sample, stop_on_error=False)
+    return refresh_authors(keys, "nightly-refresh", triggered_by, warehouse, offline_sample, stop_on_error=False,
+                           arxiv=settings.arxiv_nightly)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from transforms.authors import choose_author, listing_doubt, require_live_author
 from transforms.curation import work_constraints
 from transforms.dedupe import derive_works
 from transforms.embed import CachedEmbedder, make_embedder
+from transforms.harvest import match_harvest
 from transforms.links import MAX_BLOCK
 from transforms.metrics import listing_quality
 from transforms.normalize import normalize_orcid, normalize_person_name, openalex_short_id
@@ -45,7 +46,7 @@ from transforms.staging import (Staged, concat_staged, latest_staged, referenced
                                 stage_stored, subset_staged)
 from warehouse import LoadResult, Warehouse
 
-__all__ = ["new_run_id", "begin_run", "resolve_author", "list_openalex_works", "fetch_author", "fetch_reference_texts", "fetch_arxiv_counterparts",
+__all__ = ["new_run_id", "begin_run", "resolve_author", "list_openalex_works", "harvest_arxiv", "fetch_author", "fetch_reference_texts", "fetch_arxiv_counterparts",
            "transform_run", "store_and_derive", "rederive", "restore_records", "load_run", "store_files", "load_files", "load_counts", "score_warehouse",
            "publish_warehouse", "recorded_run", "timed", "load_and_publish"]
 
@@ -121,26 +122,64 @@ def list_openalex_works(clients: Clients, warehouse: Warehouse, records: list[di
     return out
 
 
+@task(name="harvest-arxiv", cache_policy=NO_CACHE)
+def harvest_arxiv(clients: Clients, warehouse: Warehouse, names: dict[str, str], since: date, run_id: str,
+                  errors: list[dict]) -> dict[str, list[dict]] | None:
+    """Return, per author, the arXiv records created or changed since `since` that name them (OAI-PMH, every
+    page landed raw; matched by name page by page, so only candidates stay in memory), or None if it failed.
+
+    A failure costs this run its arXiv news, not the run: it is recorded in `errors`, and as the
+    authors' coverage does not move, the next harvest asks for the same days again.
+    """
+    log = get_run_logger()
+    matched: dict[str, list[dict]] = {a: [] for a in names}
+    pages = records = deleted = 0
+    try:
+        for page in clients.harvester.pages(since):
+            pages, records, deleted = pages + 1, records + len(page.entries), deleted + len(page.deleted)
+            for author_id, found in match_harvest(page.entries, names).items():
+                matched[author_id] += found
+    except FetchError as exc:
+        log.warning("arXiv harvest since %s failed (asked again next run): %s", since, exc)
+        errors.append({"author": "*", "error": str(exc), "kind": "arxiv_harvest"})
+        return None
+    hits = sum(len(found) for found in matched.values())
+    warehouse.record_harvest({"run_id": run_id, "from_date": since, "until_date": datetime.now(timezone.utc).date(),
+                              "pages": pages, "records": records, "deleted": deleted, "matched": hits,
+                              "finished_at": datetime.now(timezone.utc)})
+    log.info("arXiv harvest since %s: %d records in %d pages, %d name matches for %d authors", since, records, pages, hits, len(names))
+    return matched
+
+
 @task(name="fetch-author", cache_policy=NO_CACHE)
 def fetch_author(clients: Clients, warehouse: Warehouse, record: dict, redirected: str | None, run_id: str,
-                 works: list[dict] | SuspectAnswerError) -> AuthorInput:
-    """Return the author's OpenAlex works (`list_openalex_works`) and the arXiv entries of their name (landed raw first).
+                 works: list[dict] | SuspectAnswerError, harvested: list[dict] | None = None,
+                 harvest_failed: bool = False) -> AuthorInput:
+    """Return the author's OpenAlex works (`list_openalex_works`) and arXiv entries (landed raw first).
 
-    A works list that was not believed fails the author here. A doubtful arXiv answer adds what
-    it has and removes nothing.
+    The arXiv entries are this run's harvest matches when given (`harvest_arxiv`; none when it
+    failed), else the entries of a name search. A works list that was not believed fails the
+    author here. A doubtful arXiv answer adds what it has and removes nothing.
     """
     log = get_run_logger()
     author_id = openalex_short_id(record["id"])
     if isinstance(works, SuspectAnswerError):
         raise works
-    known = warehouse.listed_records(author_id)
     name = normalize_person_name(record.get("display_name"))
-    entries = list(clients.arxiv.search_author(name)) if name else []
-    log.info("%s: %d arXiv entries for the name %r (homonyms included)", author_id, len(entries), name)
-    arxiv_doubt = listing_doubt(len(entries), None, known["arxiv"], None) if name else None
-    _record_listing(warehouse, author_id, "arxiv", run_id, len(entries), known["arxiv"], arxiv_doubt)
-    if arxiv_doubt:
-        log.warning("%s: arXiv's answer for %r not believed (%s): nothing is removed", author_id, name, arxiv_doubt)
+    doubts, via = [], None
+    if harvested is not None or harvest_failed:
+        entries, via = harvested or [], None if harvest_failed else "harvest"
+        log.info("%s: %d harvested arXiv records name %r", author_id, len(entries), name)
+    else:
+        known = warehouse.listed_records(author_id)
+        entries = list(clients.arxiv.search_author(name)) if name else []
+        log.info("%s: %d arXiv entries for the name %r (homonyms included)", author_id, len(entries), name)
+        arxiv_doubt = listing_doubt(len(entries), None, known["arxiv"], None) if name else None
+        _record_listing(warehouse, author_id, "arxiv", run_id, len(entries), known["arxiv"], arxiv_doubt)
+        if arxiv_doubt:
+            log.warning("%s: arXiv's answer for %r not believed (%s): nothing is removed", author_id, name, arxiv_doubt)
+            doubts.append(f"arXiv's answer for {name!r} not believed ({arxiv_doubt}); the stored arXiv records are kept")
+        via = None if arxiv_doubt or not name else "name_search"
     return AuthorInput(
         author_id=author_id,
         display_name=name,
@@ -150,7 +189,8 @@ def fetch_author(clients: Clients, warehouse: Warehouse, record: dict, redirecte
         openalex_works=works,
         arxiv_entries=entries,
         listing_complete=True,
-        doubts=[f"arXiv's answer for {name!r} not believed ({arxiv_doubt}); the stored arXiv records are kept"] if arxiv_doubt else [],
+        doubts=doubts,
+        arxiv_via=via,
     )
 
 
@@ -475,5 +515,10 @@ def load_and_publish(warehouse: Warehouse, run_id: str, started: datetime, statu
             batch.reference_texts = reference_texts
             result, stats = load_run(warehouse, quote(batch), run_id, datetime.now(timezone.utc))
             counts.update(load_counts(result, stats))
+            # Only once the records are stored: a failed load must leave the days to be fetched again.
+            for via in ("name_search", "harvest"):
+                covered = [a.author_id for a in inputs if a.arxiv_via == via]
+                if covered:
+                    warehouse.cover_arxiv(covered, started.date(), via, run_id)
             counts.update(score_warehouse(warehouse, started.date()))
     return run["status"]

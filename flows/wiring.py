@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import requests
 
 from connectors.arxiv import ArxivConnector
+from connectors.arxiv_oai import ArxivHarvester
 from connectors.http import HttpClient, RetryPolicy
 from connectors.landing import RawLanding
 from connectors.openalex import OpenAlexConnector
@@ -31,6 +32,7 @@ class Clients:
     landing: RawLanding
     openalex: OpenAlexConnector
     arxiv: ArxivConnector
+    harvester: ArxivHarvester
 
 
 def shared_limits(settings: Settings) -> SharedLimits | None:
@@ -38,10 +40,22 @@ def shared_limits(settings: Settings) -> SharedLimits | None:
     now), or None when SCHOLARFLOW_SHARED_RATE_LIMITS is off."""
     if not settings.shared_rate_limits:
         return None
+    # arXiv's terms cover its OAI-PMH interface too: one request every 3 s, one connection.
     limits = SharedLimits([(urlsplit(settings.arxiv_api_url).netloc, HostRule(settings.arxiv_delay_seconds, one_connection=True)),
+                           (urlsplit(settings.arxiv_oai_url).netloc, HostRule(settings.arxiv_delay_seconds, one_connection=True)),
                            (urlsplit(settings.openalex_base_url).netloc, HostRule(settings.openalex_delay_seconds))])
     limits.ensure()
     return limits
+
+
+def _pauses(settings: Settings) -> dict[str, float]:
+    """Seconds between two requests per host (two sources behind one host keep the longer pause)."""
+    pauses: dict[str, float] = {}
+    for url, delay in ((settings.arxiv_api_url, settings.arxiv_delay_seconds), (settings.arxiv_oai_url, settings.arxiv_delay_seconds),
+                       (settings.openalex_base_url, settings.openalex_delay_seconds)):
+        host = urlsplit(url).netloc
+        pauses[host] = max(pauses.get(host, 0.0), delay)
+    return pauses
 
 
 def make_clients(settings: Settings, run_id: str, replay_dir: Path | None = None,
@@ -65,10 +79,7 @@ def make_clients(settings: Settings, run_id: str, replay_dir: Path | None = None
             max_retry_after_seconds=settings.max_retry_after_seconds,
         ),
         # Recordings need no politeness; the live sources do.
-        min_interval={} if offline else {
-            urlsplit(settings.arxiv_api_url).netloc: settings.arxiv_delay_seconds,
-            urlsplit(settings.openalex_base_url).netloc: settings.openalex_delay_seconds,
-        },
+        min_interval={} if offline else _pauses(settings),
         timeout=settings.timeout_seconds,
         on_landed=on_landed,
         gate=None if offline or test_session else shared_limits(settings),
@@ -81,4 +92,5 @@ def make_clients(settings: Settings, run_id: str, replay_dir: Path | None = None
                                    **({} if offline else {"base_url": settings.openalex_base_url})),
         arxiv=ArxivConnector(http, page_size=settings.arxiv_page_size, max_results=settings.arxiv_max_results,
                              endpoint=None if offline else settings.arxiv_api_url),
+        harvester=ArxivHarvester(http, **({} if offline else {"base_url": settings.arxiv_oai_url})),
     )

@@ -25,7 +25,7 @@ from core.settings import SAMPLE_DIR
 
 __all__ = ["FaultServer", "Fault", "content_digests"]
 
-_REAL = {"/openalex": "https://api.openalex.org", "/arxiv": "https://export.arxiv.org"}
+_REAL = {"/openalex": "https://api.openalex.org", "/arxiv": "https://export.arxiv.org", "/oaipmh": "https://oaipmh.arxiv.org"}
 
 
 @dataclass
@@ -62,7 +62,8 @@ class FaultServer:
     @property
     def env(self) -> dict[str, str]:
         """The settings that point a run at this server."""
-        return {"OPENALEX_BASE_URL": f"{self.base}/openalex", "ARXIV_API_URL": f"{self.base}/arxiv/api/query"}
+        return {"OPENALEX_BASE_URL": f"{self.base}/openalex", "ARXIV_API_URL": f"{self.base}/arxiv/api/query",
+                "ARXIV_OAI_URL": f"{self.base}/oaipmh/oai"}
 
     def inject(self, match: str, kind: str, **kw) -> Fault:
         fault = Fault(match, kind, **kw)
@@ -184,7 +185,7 @@ def _handler(server: FaultServer):
 
 # Columns that name the run or the moment, not the data: equal data from two runs differs only in these.
 _VOLATILE = ("run_id", "response_id", "_at", "scoring_version", "scored_on", "path")
-_BOOKKEEPING = {"runs", "raw_responses", "scoring_versions", "author_metrics_history"}
+_BOOKKEEPING = {"runs", "raw_responses", "scoring_versions", "author_metrics_history", "arxiv_harvests"}
 
 
 def content_digests(path) -> dict[str, str]:

@@ -41,6 +41,9 @@ class AuthorInput:
     # no longer has leaves the author's candidates. Never for a file ingest (a file may be partial).
     listing_complete: bool = False
     doubts: list[str] = field(default_factory=list)  # listings not believed in this run (kept, nothing removed)
+    # How arxiv_entries were fetched when they bring the author's arXiv records up to the run's day
+    # ('name_search' or 'harvest'); None when not (a search not believed, a harvest that failed, a file).
+    arxiv_via: str | None = None
 
 
 @dataclass

@@ -546,3 +546,27 @@ CREATE TABLE IF NOT EXISTS data_quality (
     PRIMARY KEY (author_id, check_name)
 );
 COMMENT ON TABLE data_quality IS 'Invariant violations and source disagreements (for example OpenAlex summary_stats h-index vs ours), current per author.';
+
+CREATE TABLE IF NOT EXISTS arxiv_harvests (
+    run_id       VARCHAR PRIMARY KEY,
+    from_date    DATE,
+    until_date   DATE NOT NULL,
+    pages        INTEGER NOT NULL,
+    records      INTEGER NOT NULL,
+    deleted      INTEGER NOT NULL,
+    matched      INTEGER NOT NULL,
+    finished_at  TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE arxiv_harvests IS 'Each nightly''s OAI-PMH harvest of arXiv (ListRecords in arXivRaw, from the previous harvest''s until_date): its pages and records (every page is landed raw), and how many records named a tracked author and became candidates. A harvest starts at the oldest arxiv_coverage of the authors it serves.';
+COMMENT ON COLUMN arxiv_harvests.from_date IS 'First datestamp asked for (inclusive): the oldest coverage among the authors it serves.';
+COMMENT ON COLUMN arxiv_harvests.until_date IS 'The day the harvest ran (UTC): its authors'' arxiv_coverage moves up to it.';
+COMMENT ON COLUMN arxiv_harvests.matched IS 'Harvested records one of whose authors could be a tracked author (homonyms included, as with the name search).';
+
+CREATE TABLE IF NOT EXISTS arxiv_coverage (
+    author_id     VARCHAR PRIMARY KEY,
+    covered_until DATE NOT NULL,
+    via           VARCHAR NOT NULL,
+    run_id        VARCHAR NOT NULL
+);
+COMMENT ON TABLE arxiv_coverage IS 'Up to which day each author''s arXiv records were fetched: by a believed name search (backfill, or a nightly for an author never searched or not covered for SCHOLARFLOW_ARXIV_HARVEST_MAX_DAYS) or by a nightly''s OAI-PMH harvest matched by name.';
+COMMENT ON COLUMN arxiv_coverage.via IS 'name_search or harvest: what fetched them last.';

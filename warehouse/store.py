@@ -16,7 +16,7 @@ import re
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Iterator
@@ -62,6 +62,8 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "reference_texts": ("openalex_id",),
     "author_works": ("author_id", "work_id"),
     "author_listings": ("author_id", "source"),
+    "arxiv_harvests": ("run_id",),
+    "arxiv_coverage": ("author_id",),
     "quarantined_lines": ("run_id", "input", "line"),
     "data_quality": ("author_id", "check_name"),
 }
@@ -460,6 +462,20 @@ class Warehouse:
         got = dict(self.con.execute("SELECT via, count(*) FROM author_records WHERE author_id = ? GROUP BY via",
                                     [author_id]).fetchall())
         return {"openalex": got.get("openalex_works", 0), "arxiv": got.get("arxiv_name_search", 0)}
+
+    def arxiv_coverage(self, author_ids: list[str]) -> dict[str, date]:
+        """The day up to which each of these authors' arXiv records were fetched (by a name search or a harvest)."""
+        return dict(self.con.execute(
+            "SELECT author_id, covered_until FROM arxiv_coverage WHERE author_id IN (SELECT UNNEST(?::VARCHAR[]))",
+            [author_ids]).fetchall())
+
+    def cover_arxiv(self, author_ids: list[str], day: date, via: str, run_id: str) -> None:
+        """Record that these authors' arXiv records were fetched up to `day` (`via` 'name_search' or 'harvest')."""
+        self._insert("arxiv_coverage", pd.DataFrame({"author_id": author_ids, "covered_until": day, "via": via, "run_id": run_id}))
+
+    def record_harvest(self, row: dict) -> None:
+        """Keep an arXiv harvest's figures (`arxiv_harvests`)."""
+        self._insert("arxiv_harvests", pd.DataFrame([row]))
 
     def record_listing(self, listing: dict, quality: pd.DataFrame) -> None:
         """Keep an author's latest listing check for a source (author_listings) and its data_quality row now:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlencode
 
 import arxiv
 from pyalex import Authors, Works
 
 from connectors.arxiv import author_query, search_url
+from connectors.arxiv_oai import OAI_URL
 from connectors.openalex import AUTHOR_FIELDS, OR_LIMIT, PAGE_SIZE, REFERENCE_FIELDS, WORK_FIELDS, _with_params
 
 HERE = Path(__file__).parent
@@ -468,6 +470,16 @@ def build() -> None:
     q2 = arxiv.Search(query=author_query("Łucja Wróblewska"), max_results=2000, sort_by=arxiv.SortCriterion.SubmittedDate,
                       sort_order=arxiv.SortOrder.Ascending)
     put(search_url(q2, 0, 200), "arxiv/au_Lucja_Wroblewska.xml", feed(ax_lw, q2.query))
+
+    # ---- arXiv's OAI-PMH harvest: nothing new since the sample's name searches ------------
+    # (the replay answers every ListRecords with it, whatever its `from`)
+    put(f"{OAI_URL}?{urlencode({'verb': 'ListRecords', 'metadataPrefix': 'arXivRaw'})}", "arxiv/oai_listrecords.xml",
+        b"""<?xml version="1.0" encoding="UTF-8"?>
+<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>2026-11-20T03:00:00Z</responseDate>
+<request verb="ListRecords" metadataPrefix="arXivRaw">http://oaipmh.arxiv.org/oai</request>
+<error code="noRecordsMatch">The combination of the values of the from, until, set and metadataPrefix arguments results in an empty list.</error>
+</OAI-PMH>
+""")
 
     reference_batches(put_json)
     (HERE / "index.json").write_text(json.dumps(files, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
